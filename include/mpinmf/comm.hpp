@@ -1,0 +1,99 @@
+#pragma once
+// The communication layer: the few collectives the engine needs, each timed, and the
+// agreement step that turns one rank's failure into an error every rank throws.
+// Nothing outside comm and io includes <mpi.h>-level logic.
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mpinmf/partition.hpp"
+#include "mpinmf/types.hpp"
+
+namespace mpinmf {
+
+/// A rank's local failure, to be agreed on. Among several, the smallest `order` wins
+/// (for instance the linear index of the first bad entry), then the lowest rank.
+struct LocalFailure {
+  std::string message;
+  std::int64_t order = 0;
+};
+
+class Communicator {
+ public:
+  /// Wraps, without owning, an existing communicator (MPI_COMM_WORLD, usually).
+  explicit Communicator(MPI_Comm comm);
+  ~Communicator();
+  Communicator(const Communicator&) = delete;
+  Communicator& operator=(const Communicator&) = delete;
+  Communicator(Communicator&& other) noexcept;
+  Communicator& operator=(Communicator&&) = delete;
+
+  /// Splits into sub-communicators by `color` (a collective call); the result owns its
+  /// communicator.
+  [[nodiscard]] Communicator split(int color) const;
+
+  [[nodiscard]] int rank() const { return rank_; }
+  [[nodiscard]] int size() const { return size_; }
+  [[nodiscard]] bool is_root() const { return rank_ == 0; }
+  [[nodiscard]] MPI_Comm handle() const { return comm_; }
+
+  /// Number of ranks of this communicator on this rank's node.
+  [[nodiscard]] int ranks_on_node() const;
+
+  /// If any rank passes a failure, every rank throws the same AgreedError naming the rank
+  /// whose failure came first. A collective: every rank must call it.
+  void agree(const std::optional<LocalFailure>& local) const;
+
+  /// Runs `step` locally, turns any exception it throws into a failure, and agrees.
+  void run_agreed(const std::function<void()>& step) const;
+
+  /// In-place element-wise sum over ranks.
+  void sum(double* values, Index count);
+  void sum(Eigen::Ref<Matrix> values) { sum(values.data(), values.size()); }
+  [[nodiscard]] double sum(double value);
+  [[nodiscard]] double max(double value);
+
+  /// Sums the full local k×n products over ranks and leaves each rank its own column
+  /// block (the blocks in `column_blocks`, one per rank, in rank order).
+  void reduce_scatter_columns(const Matrix& local, const std::vector<IndexRange>& column_blocks,
+                              Matrix& own_block);
+
+  /// Fills every rank's copy of `matrix` with the column blocks the ranks own.
+  void allgather_columns(Matrix& matrix, const std::vector<IndexRange>& column_blocks);
+
+  /// Gathers one value per rank on rank 0 (empty elsewhere).
+  [[nodiscard]] std::vector<double> gather_to_root(double value);
+
+  /// Rank 0's value of `text` on every rank.
+  [[nodiscard]] std::string broadcast(const std::string& text) const;
+
+  void barrier();
+
+  /// Seconds this rank has spent inside the collectives above.
+  [[nodiscard]] double communication_seconds() const { return seconds_; }
+  /// Bytes this rank has sent and received in the collectives above (a model: the payload).
+  [[nodiscard]] double communicated_bytes() const { return bytes_; }
+
+ private:
+  MPI_Comm comm_;
+  bool owned_ = false;
+  int rank_ = 0;
+  int size_ = 1;
+  double seconds_ = 0.0;
+  double bytes_ = 0.0;
+};
+
+/// The part a rank owns of each rank's block, as MPI counts and displacements, scaled by
+/// `items_per_index` (k doubles per column of H, for instance).
+struct BlockCounts {
+  std::vector<int> counts;
+  std::vector<int> displacements;
+};
+BlockCounts block_counts(const std::vector<IndexRange>& blocks, Index items_per_index);
+
+}  // namespace mpinmf

@@ -1,0 +1,28 @@
+#pragma once
+// The two kinds of failure: one rank's own, and the one all ranks agreed on.
+
+#include <stdexcept>
+#include <string>
+
+namespace mpinmf {
+
+/// A failure seen by the rank that throws it (bad input, an I/O error, bad options).
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A failure every rank has agreed on, thrown on all ranks at the same point, so that no
+/// rank waits in a collective another rank has left.
+class AgreedError : public std::runtime_error {
+ public:
+  AgreedError(const std::string& message, int origin_rank)
+      : std::runtime_error(message), origin_rank_(origin_rank) {}
+  /// The lowest rank that saw the failure first.
+  [[nodiscard]] int origin_rank() const { return origin_rank_; }
+
+ private:
+  int origin_rank_;
+};
+
+}  // namespace mpinmf

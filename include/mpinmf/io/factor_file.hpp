@@ -1,0 +1,41 @@
+#pragma once
+// The result file: /W (m×k, each rank writes its own rows), /H (k×n), /history and
+// attributes, in C order so that h5py sees W as m×k (R and Julia, being column-major,
+// see the transpose). Written under a temporary name and renamed once complete.
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "mpinmf/comm.hpp"
+#include "mpinmf/engine.hpp"
+#include "mpinmf/init.hpp"
+
+namespace mpinmf::io {
+
+using AttributeValue = std::variant<std::string, std::int64_t, double>;
+struct Attribute {
+  std::string name;
+  AttributeValue value;
+};
+
+/// Column names of /history, stored in its `columns` attribute.
+inline constexpr const char* kHistoryColumns = "iteration,seconds,relative_error,objective";
+
+/// Refuses, on every rank, an output that exists (unless `overwrite`) or whose folder is
+/// missing. Called before any work, so a long run cannot end in an unwritable file.
+void check_output_path(Communicator& comm, const std::string& path, bool overwrite);
+
+/// Writes the factors, with W's rows split as `rows` over the ranks (m rows in all).
+/// Collective; errors are agreed and leave no file behind.
+void write_factor_file(Communicator& comm, const std::string& path, const Factors& factors,
+                       IndexRange rows, Index total_rows, const std::vector<HistoryEntry>& history,
+                       const std::vector<Attribute>& attributes);
+
+/// Reads this rank's rows of /W and all of /H from a factor file, checking their shapes
+/// against m×k and k×n (for --init-file). Errors are agreed.
+Factors read_factor_file(Communicator& comm, const std::string& path, IndexRange rows,
+                         Index total_rows, Index columns, Index rank);
+
+}  // namespace mpinmf::io

@@ -1,0 +1,69 @@
+#pragma once
+// Owning handles for HDF5 identifiers and the file-access settings every reader and
+// writer shares (MPI-IO, collective transfers).
+
+#include <hdf5.h>
+#include <mpi.h>
+
+#include <string>
+#include <utility>
+
+namespace mpinmf::io {
+
+/// Closes an HDF5 identifier with the matching H5?close when it goes out of scope.
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Handle() = default;
+  Handle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  ~Handle() { reset(); }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& other) noexcept
+      : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}
+  Handle& operator=(Handle&& other) noexcept {
+    if (this != &other) {
+      reset();
+      id_ = std::exchange(other.id_, H5I_INVALID_HID);
+      closer_ = other.closer_;
+    }
+    return *this;
+  }
+
+  [[nodiscard]] hid_t get() const { return id_; }
+  [[nodiscard]] bool valid() const { return id_ >= 0; }
+  /// Closes now and reports whether closing succeeded (a file's data reaches disk here).
+  bool close() {
+    const herr_t status = (id_ >= 0 && closer_ != nullptr) ? closer_(id_) : 0;
+    id_ = H5I_INVALID_HID;
+    return status >= 0;
+  }
+
+ private:
+  void reset() {
+    if (id_ >= 0 && closer_ != nullptr) {
+      closer_(id_);
+    }
+    id_ = H5I_INVALID_HID;
+  }
+  hid_t id_ = H5I_INVALID_HID;
+  Closer closer_ = nullptr;
+};
+
+/// Turns off HDF5's own error-stack printing: mpinmf reports failures itself, once.
+void silence_hdf5_errors();
+
+/// A file-access property list for MPI-IO on `comm`.
+Handle mpi_file_access(MPI_Comm comm);
+
+/// A transfer property list for collective MPI-IO.
+Handle collective_transfer();
+
+/// Opens `path` read-only on every rank of `comm` (a collective call); throws Error
+/// naming the file when it cannot be opened.
+Handle open_for_reading(MPI_Comm comm, const std::string& path);
+
+/// Whether an object exists at `path` in `file` (every intermediate group checked).
+bool object_exists(hid_t file, const std::string& path);
+
+}  // namespace mpinmf::io

@@ -1,0 +1,62 @@
+#pragma once
+// The validated run configuration. Boost.Program_options lives only in the CLI; this is
+// what the rest of the program sees.
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "mpinmf/types.hpp"
+
+namespace mpinmf {
+
+enum class Algorithm { multiplicative, projected_gradient };
+
+/// "mu" or "pgd" as users type them; throws Error for anything else.
+Algorithm parse_algorithm(const std::string& name);
+std::string algorithm_name(Algorithm algorithm);
+
+/// Settings of the update rules.
+struct RuleSettings {
+  Algorithm algorithm = Algorithm::multiplicative;
+  /// Added to the multiplicative rule's denominators. Machine epsilon, as scikit-learn
+  /// uses: it only guards 0/0 and leaves the Lee–Seung step, which never increases the
+  /// objective, unchanged in practice. Larger values damp the updates.
+  double delta = std::numeric_limits<double>::epsilon();
+  /// L2 penalty λ of the projected-gradient rule: adds λ/2 (‖W‖² + ‖H‖²) to ½‖V − WH‖².
+  double lambda = 0.01;
+  /// Fixed step η; when absent, 1 / (largest eigenvalue of the block's Gram + λ).
+  std::optional<double> learning_rate;
+};
+
+/// When the alternating loop stops.
+struct StoppingCriteria {
+  int max_iterations = 500;
+  /// Stop when the objective's relative decrease in one iteration falls below this.
+  double tolerance = 1e-6;
+  /// Wall-clock seconds for the iterations; 0 means no limit.
+  double time_limit_seconds = 0.0;
+};
+
+struct RunOptions {
+  std::string input;
+  std::string dataset = "/V";
+  std::string output;
+  bool overwrite = false;
+  Index rank = 0;  // k, the number of components
+  RuleSettings rule;
+  StoppingCriteria stopping;
+  std::uint64_t seed = 1;
+  std::string init_file;  // W and H of an earlier run; empty for a random start
+  int print_every = 50;   // 0 silences progress lines
+  int threads = 0;        // 0: the cores available to this rank
+  std::string summary_json;
+  std::string command_line;
+};
+
+/// Checks everything that can be checked before any data is read; throws Error naming
+/// the option and what is wrong.
+void validate(const RunOptions& options);
+
+}  // namespace mpinmf

@@ -1,0 +1,136 @@
+#include "mpinmf/cli_options.hpp"
+
+#include <boost/program_options.hpp>
+#include <sstream>
+
+#include "mpinmf/error.hpp"
+
+namespace mpinmf {
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage = R"(mpinmf — distributed non-negative matrix factorization, V ≈ W H
+
+Usage:
+  mpirun -np P mpinmf --input FILE.h5 --rank K --output RESULT.h5 [options]
+
+V (m × n, every entry ≥ 0) is read from a 2-D HDF5 dataset; each of the P ranks reads
+and updates its own block of rows. W (m × k) and H (k × n) are written to RESULT.h5 as
+/W and /H, with /history (iteration, seconds, relative error, objective per iteration)
+and attributes describing the run.
+
+Example:
+  mpirun -np 4 mpinmf --input expr.h5 --dataset /V --rank 20 --algorithm mu \
+         --output factors.h5
+)";
+
+constexpr const char* kFooter = R"(
+Rules:
+  mu   Lee & Seung's multiplicative updates: simple, never increases the objective,
+       slow to converge (thousands of iterations for a tight fit).
+  pgd  projected gradient with an L2 penalty λ (--lambda); the step adapts to the data
+       unless --learning-rate fixes it.
+
+Exit status: 0 on success, 1 when the run fails (bad input, I/O error), 2 for a usage
+error. Every rank exits with the same status.
+)";
+
+}  // namespace
+
+CommandLine parse_command_line(const std::vector<std::string>& arguments) {
+  CommandLine result;
+  RunOptions& o = result.options;
+  std::string algorithm = "mu";
+  double learning_rate = 0.0;
+
+  po::options_description data("Input and output");
+  data.add_options()("input,i", po::value(&o.input)->value_name("FILE"),
+                     "HDF5 file holding V (required)")(
+      "dataset,d", po::value(&o.dataset)->value_name("PATH")->default_value(o.dataset),
+      "2-D dataset inside the input: float64, float32 or integer, contiguous or chunked")(
+      "output,o", po::value(&o.output)->value_name("FILE"),
+      "HDF5 file to write W, H and the history to (required)")(
+      "overwrite", po::bool_switch(&o.overwrite), "replace the output file if it exists")(
+      "summary-json", po::value(&o.summary_json)->value_name("FILE"),
+      "also write the closing summary as JSON (for scripts)");
+
+  po::options_description model("Model");
+  model.add_options()("rank,k", po::value(&o.rank)->value_name("K"),
+                      "number of components k, 1 ≤ k ≤ min(m, n) (required)")(
+      "algorithm,a", po::value(&algorithm)->value_name("RULE")->default_value(algorithm),
+      "update rule: mu or pgd (see Rules below)")(
+      "delta", po::value(&o.rule.delta)->value_name("δ")->default_value(o.rule.delta),
+      "mu: added to denominators; the default only guards against 0/0, larger values "
+      "(the R write-up uses 0.001) damp the updates")(
+      "lambda", po::value(&o.rule.lambda)->value_name("λ")->default_value(o.rule.lambda),
+      "pgd: L2 penalty, minimizes ½‖V − WH‖² + λ/2 (‖W‖² + ‖H‖²)")(
+      "learning-rate", po::value(&learning_rate)->value_name("η"),
+      "pgd: fixed step; default: 1 / (largest eigenvalue of the k × k Gram + λ), "
+      "which never increases the objective");
+
+  po::options_description start("Start");
+  start.add_options()("seed", po::value(&o.seed)->default_value(o.seed),
+                      "random start: the same seed gives the same factors for any number of ranks")(
+      "init-file", po::value(&o.init_file)->value_name("FILE"),
+      "start from /W and /H of an earlier result (a warm start)");
+
+  po::options_description stopping("Stopping");
+  stopping.add_options()(
+      "max-iter", po::value(&o.stopping.max_iterations)->default_value(o.stopping.max_iterations),
+      "at most this many iterations")(
+      "tol", po::value(&o.stopping.tolerance)->default_value(o.stopping.tolerance),
+      "stop when one iteration lowers the objective by less than this fraction (0: never)")(
+      "time-limit",
+      po::value(&o.stopping.time_limit_seconds)->value_name("SECONDS")->default_value(0.0),
+      "stop after this many seconds of iterations (0: no limit)");
+
+  po::options_description run("Running");
+  run.add_options()(
+      "threads", po::value(&o.threads)->default_value(0),
+      "BLAS threads per rank (0: the cores this rank may use, shared among the node's ranks)")(
+      "print-every", po::value(&o.print_every)->default_value(o.print_every),
+      "print a progress line every N iterations (0: only the summary)")("help,h", "show this help")(
+      "version", "show the version");
+
+  po::options_description all;
+  all.add(data).add(model).add(start).add(stopping).add(run);
+
+  try {
+    po::variables_map values;
+    po::store(po::command_line_parser(arguments).options(all).run(), values);
+    po::notify(values);
+    if (values.count("help") != 0U) {
+      std::ostringstream help;
+      help << kUsage << "\n" << all << kFooter;
+      result.action = CommandLine::Action::help;
+      result.message = help.str();
+      return result;
+    }
+    if (values.count("version") != 0U) {
+      result.action = CommandLine::Action::version;
+      result.message = std::string("mpinmf ") + MPINMF_VERSION + "\n";
+      return result;
+    }
+    o.rule.algorithm = parse_algorithm(algorithm);
+    if (values.count("learning-rate") != 0U) {
+      o.rule.learning_rate = learning_rate;
+    }
+    validate(o);
+  } catch (const po::error& error) {
+    result.action = CommandLine::Action::usage_error;
+    result.message = error.what();
+  } catch (const Error& error) {
+    result.action = CommandLine::Action::usage_error;
+    result.message = error.what();
+  }
+
+  std::string command = "mpinmf";
+  for (const std::string& argument : arguments) {
+    command += " " + argument;
+  }
+  o.command_line = command;
+  return result;
+}
+
+}  // namespace mpinmf

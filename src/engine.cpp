@@ -1,0 +1,139 @@
+#include "mpinmf/engine.hpp"
+
+#include <cmath>
+
+#include "mpinmf/error.hpp"
+
+namespace mpinmf {
+
+std::string describe(StopReason reason) {
+  switch (reason) {
+    case StopReason::max_iterations:
+      return "reached --max-iter";
+    case StopReason::converged:
+      return "converged (relative decrease below --tol)";
+    case StopReason::time_limit:
+      return "reached --time-limit";
+  }
+  return "unknown";
+}
+
+namespace {
+
+/// What the ranks sum after each W update: WᵀW, the cross term ⟨W_p, V_p Hᵀ⟩, and rank
+/// 0's clock, so that every rank takes the same stopping decision from the same numbers.
+class MonitorSums {
+ public:
+  explicit MonitorSums(Index rank) : rank_(rank), buffer_(rank * rank + 2) {}
+
+  void reduce(Communicator& comm, const RowMatrix& W, const RowMatrix& VHt, double rank0_seconds) {
+    Eigen::Map<Matrix>(buffer_.data(), rank_, rank_).noalias() = W.transpose() * W;
+    buffer_[rank_ * rank_] = (W.array() * VHt.array()).sum();
+    buffer_[rank_ * rank_ + 1] = comm.is_root() ? rank0_seconds : 0.0;
+    comm.sum(buffer_.data(), buffer_.size());
+  }
+
+  [[nodiscard]] Eigen::Map<const Matrix> gram() const { return {buffer_.data(), rank_, rank_}; }
+  [[nodiscard]] double cross_term() const { return buffer_[rank_ * rank_]; }
+  [[nodiscard]] double seconds() const { return buffer_[rank_ * rank_ + 1]; }
+
+ private:
+  Index rank_;
+  std::vector<double> buffer_;
+};
+
+std::vector<IndexRange> column_blocks(Index columns, int parts) {
+  std::vector<IndexRange> blocks;
+  for (int part = 0; part < parts; ++part) {
+    blocks.push_back(even_block(columns, parts, part));
+  }
+  return blocks;
+}
+
+HistoryEntry evaluate(int iteration, const MonitorSums& sums, const Matrix& HHt,
+                      double v_squared_norm, const UpdateRule& rule) {
+  const double residual_squared =
+      v_squared_norm - 2.0 * sums.cross_term() + sums.gram().cwiseProduct(HHt).sum();
+  if (!std::isfinite(residual_squared)) {
+    // Every rank holds the same sums, so every rank throws here together.
+    throw AgreedError("non-finite values (NaN or Inf) appeared in W or H at iteration " +
+                          std::to_string(iteration) +
+                          "; try a larger --delta or a smaller --learning-rate",
+                      0);
+  }
+  // Rounding can push the identity slightly below zero at an exact fit.
+  const double clamped = std::max(residual_squared, 0.0);
+  HistoryEntry entry;
+  entry.iteration = iteration;
+  entry.seconds = sums.seconds();
+  entry.relative_error = std::sqrt(clamped / v_squared_norm);
+  entry.objective = 0.5 * clamped + rule.penalty(sums.gram().trace(), HHt.trace());
+  return entry;
+}
+
+}  // namespace
+
+EngineResult factorize(Communicator& comm, const RowMatrix& local_rows, double v_squared_norm,
+                       Factors& factors, const UpdateRule& rule, const StoppingCriteria& stopping,
+                       const IterationCallback& on_iteration) {
+  const double start = MPI_Wtime();
+  const double communication_before = comm.communication_seconds();
+  const RowMatrix& V = local_rows;
+  RowMatrix& W = factors.W;
+  Matrix& H = factors.H;
+  const Index k = H.rows();
+  const std::vector<IndexRange> blocks = column_blocks(H.cols(), comm.size());
+  const IndexRange own_columns = blocks[static_cast<std::size_t>(comm.rank())];
+
+  Matrix WtV(k, V.cols());
+  Matrix WtV_own(k, own_columns.size());
+  Matrix WtW(k, k);
+  Matrix HHt = H * H.transpose();
+  RowMatrix VHt = V * H.transpose();
+  MonitorSums sums(k);
+
+  EngineResult result;
+  sums.reduce(comm, W, VHt, MPI_Wtime() - start);
+  result.history.push_back(evaluate(0, sums, HHt, v_squared_norm, rule));
+  if (on_iteration) {
+    on_iteration(result.history.back());
+  }
+
+  for (int iteration = 1; iteration <= stopping.max_iterations; ++iteration) {
+    WtW = sums.gram();
+
+    WtV.noalias() = W.transpose() * V;
+    comm.reduce_scatter_columns(WtV, blocks, WtV_own);
+    rule.update(H.middleCols(own_columns.begin, own_columns.size()), WtW, WtV_own);
+    comm.allgather_columns(H, blocks);
+
+    HHt.noalias() = H * H.transpose();
+    VHt.noalias() = V * H.transpose();
+    rule.update(W.transpose(), HHt, VHt.transpose());
+
+    sums.reduce(comm, W, VHt, MPI_Wtime() - start);
+    const double previous = result.history.back().objective;
+    result.history.push_back(evaluate(iteration, sums, HHt, v_squared_norm, rule));
+    result.iterations = iteration;
+    if (on_iteration) {
+      on_iteration(result.history.back());
+    }
+
+    const HistoryEntry& now = result.history.back();
+    if (stopping.tolerance > 0.0 && previous > 0.0 &&
+        (previous - now.objective) / previous < stopping.tolerance) {
+      result.stop_reason = StopReason::converged;
+      break;
+    }
+    if (stopping.time_limit_seconds > 0.0 && now.seconds >= stopping.time_limit_seconds) {
+      result.stop_reason = StopReason::time_limit;
+      break;
+    }
+  }
+
+  result.loop_seconds = MPI_Wtime() - start;
+  result.communication_seconds = comm.communication_seconds() - communication_before;
+  return result;
+}
+
+}  // namespace mpinmf

@@ -1,0 +1,196 @@
+#include "mpinmf/io/factor_file.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <filesystem>
+
+#include "mpinmf/error.hpp"
+#include "mpinmf/io/dense_reader.hpp"
+#include "mpinmf/io/hdf5_handle.hpp"
+
+namespace mpinmf::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string temporary_name(const std::string& path) { return path + ".partial"; }
+
+void fail_if(bool failed, const std::string& message) {
+  if (failed) {
+    throw Error(message);
+  }
+}
+
+/// Creates a 2-D float64 dataset and writes `block`'s rows at `first_row`, collectively;
+/// ranks with nothing to write select nothing.
+void write_rows(hid_t file, const std::string& name, const RowMatrix& block, Index first_row,
+                Index total_rows, Index columns, const std::string& path) {
+  const std::array<hsize_t, 2> extent{static_cast<hsize_t>(total_rows),
+                                      static_cast<hsize_t>(columns)};
+  const Handle file_space(H5Screate_simple(2, extent.data(), nullptr), H5Sclose);
+  const Handle dataset(H5Dcreate2(file, name.c_str(), H5T_IEEE_F64LE, file_space.get(), H5P_DEFAULT,
+                                  H5P_DEFAULT, H5P_DEFAULT),
+                       H5Dclose);
+  fail_if(!dataset.valid(), path + ": cannot create dataset " + name);
+
+  const bool empty = block.size() == 0;
+  const std::array<hsize_t, 2> offset{static_cast<hsize_t>(first_row), 0};
+  const std::array<hsize_t, 2> count{static_cast<hsize_t>(block.rows()),
+                                     static_cast<hsize_t>(block.cols())};
+  const std::array<hsize_t, 2> memory_extent{empty ? 1 : count[0], empty ? 1 : count[1]};
+  const Handle memory_space(H5Screate_simple(2, memory_extent.data(), nullptr), H5Sclose);
+  if (empty) {
+    H5Sselect_none(file_space.get());
+    H5Sselect_none(memory_space.get());
+  } else {
+    H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, offset.data(), nullptr, count.data(),
+                        nullptr);
+  }
+  const Handle transfer = collective_transfer();
+  double unused = 0.0;
+  fail_if(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, memory_space.get(), file_space.get(),
+                   transfer.get(), empty ? &unused : block.data()) < 0,
+          path + ": cannot write dataset " + name);
+}
+
+void write_attribute(hid_t object, const Attribute& attribute, const std::string& path) {
+  const Handle scalar(H5Screate(H5S_SCALAR), H5Sclose);
+  bool failed = false;
+  if (const auto* text = std::get_if<std::string>(&attribute.value)) {
+    // Variable-length UTF-8: h5py returns str, rhdf5 and HDF5.jl a character string.
+    const Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(type.get(), H5T_VARIABLE);
+    H5Tset_cset(type.get(), H5T_CSET_UTF8);
+    const Handle handle(H5Acreate2(object, attribute.name.c_str(), type.get(), scalar.get(),
+                                   H5P_DEFAULT, H5P_DEFAULT),
+                        H5Aclose);
+    const char* pointer = text->c_str();
+    failed = !handle.valid() || H5Awrite(handle.get(), type.get(), &pointer) < 0;
+  } else if (const auto* integer = std::get_if<std::int64_t>(&attribute.value)) {
+    const Handle handle(H5Acreate2(object, attribute.name.c_str(), H5T_STD_I64LE, scalar.get(),
+                                   H5P_DEFAULT, H5P_DEFAULT),
+                        H5Aclose);
+    failed = !handle.valid() || H5Awrite(handle.get(), H5T_NATIVE_INT64, integer) < 0;
+  } else {
+    const double number = std::get<double>(attribute.value);
+    const Handle handle(H5Acreate2(object, attribute.name.c_str(), H5T_IEEE_F64LE, scalar.get(),
+                                   H5P_DEFAULT, H5P_DEFAULT),
+                        H5Aclose);
+    failed = !handle.valid() || H5Awrite(handle.get(), H5T_NATIVE_DOUBLE, &number) < 0;
+  }
+  fail_if(failed, path + ": cannot write attribute " + attribute.name);
+}
+
+RowMatrix history_table(const std::vector<HistoryEntry>& history) {
+  RowMatrix table(static_cast<Index>(history.size()), 4);
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    const auto row = static_cast<Index>(i);
+    table(row, 0) = history[i].iteration;
+    table(row, 1) = history[i].seconds;
+    table(row, 2) = history[i].relative_error;
+    table(row, 3) = history[i].objective;
+  }
+  return table;
+}
+
+void write_contents(hid_t file, Communicator& comm, const std::string& path, const Factors& factors,
+                    IndexRange rows, Index total_rows, const std::vector<HistoryEntry>& history,
+                    const std::vector<Attribute>& attributes) {
+  const Index k = factors.H.rows();
+  const Index n = factors.H.cols();
+  write_rows(file, "/W", factors.W, rows.begin, total_rows, k, path);
+
+  // H and the history are small and the same on every rank: rank 0 writes them.
+  const RowMatrix h_rows = factors.H;
+  const RowMatrix empty;
+  write_rows(file, "/H", comm.is_root() ? h_rows : empty, 0, k, n, path);
+  const RowMatrix table = history_table(history);
+  write_rows(file, "/history", comm.is_root() ? table : empty, 0, table.rows(), 4, path);
+
+  const Handle history_dataset(H5Dopen2(file, "/history", H5P_DEFAULT), H5Dclose);
+  write_attribute(history_dataset.get(), {"columns", std::string(kHistoryColumns)}, path);
+  const Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
+  for (const Attribute& attribute : attributes) {
+    write_attribute(root.get(), attribute, path);
+  }
+}
+
+}  // namespace
+
+void check_output_path(Communicator& comm, const std::string& path, bool overwrite) {
+  comm.run_agreed([&] {
+    if (!comm.is_root()) {
+      return;
+    }
+    std::error_code error;
+    if (fs::exists(path, error) && !overwrite) {
+      throw Error(path + ": output exists; pass --overwrite to replace it");
+    }
+    const fs::path folder = fs::absolute(path, error).parent_path();
+    if (!fs::is_directory(folder, error)) {
+      throw Error(path + ": output folder " + folder.string() + " does not exist");
+    }
+    if (access(folder.c_str(), W_OK) != 0) {
+      throw Error(path + ": output folder " + folder.string() + " is not writable");
+    }
+  });
+}
+
+void write_factor_file(Communicator& comm, const std::string& path, const Factors& factors,
+                       IndexRange rows, Index total_rows, const std::vector<HistoryEntry>& history,
+                       const std::vector<Attribute>& attributes) {
+  silence_hdf5_errors();
+  const std::string temporary = temporary_name(path);
+  try {
+    Handle file;
+    comm.run_agreed([&] {
+      const Handle access_list = mpi_file_access(comm.handle());
+      file = Handle(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access_list.get()),
+                    H5Fclose);
+      fail_if(!file.valid(), temporary + ": cannot create the output file");
+    });
+    comm.run_agreed([&] {
+      write_contents(file.get(), comm, path, factors, rows, total_rows, history, attributes);
+    });
+    comm.run_agreed([&] { fail_if(!file.close(), path + ": closing the output file failed"); });
+    comm.run_agreed([&] {
+      if (comm.is_root()) {
+        std::error_code error;
+        fs::rename(temporary, path, error);
+        fail_if(static_cast<bool>(error),
+                path + ": cannot rename the finished output into place: " + error.message());
+      }
+    });
+  } catch (const AgreedError&) {
+    if (comm.is_root()) {
+      std::error_code ignored;
+      fs::remove(temporary, ignored);
+    }
+    throw;
+  }
+}
+
+Factors read_factor_file(Communicator& comm, const std::string& path, IndexRange rows,
+                         Index total_rows, Index columns, Index rank) {
+  const DenseShape w_shape = inspect_dense(comm, path, "/W");
+  const DenseShape h_shape = inspect_dense(comm, path, "/H");
+  comm.run_agreed([&] {
+    if (w_shape.rows != total_rows || w_shape.columns != rank) {
+      throw Error(path + ":/W is " + std::to_string(w_shape.rows) + " × " +
+                  std::to_string(w_shape.columns) + " but this run needs " +
+                  std::to_string(total_rows) + " × " + std::to_string(rank));
+    }
+    if (h_shape.rows != rank || h_shape.columns != columns) {
+      throw Error(path + ":/H is " + std::to_string(h_shape.rows) + " × " +
+                  std::to_string(h_shape.columns) + " but this run needs " + std::to_string(rank) +
+                  " × " + std::to_string(columns));
+    }
+  });
+  Factors factors;
+  factors.W = read_dense_rows(comm, path, "/W", rows);
+  factors.H = read_dense_rows(comm, path, "/H", {0, rank});
+  return factors;
+}
+
+}  // namespace mpinmf::io

@@ -1,0 +1,69 @@
+// The command-line entry point: the only code that sees argv.
+
+#include <mpi.h>
+
+#include <iostream>
+
+#include "mpinmf/cli_options.hpp"
+#include "mpinmf/comm.hpp"
+#include "mpinmf/error.hpp"
+#include "mpinmf/run.hpp"
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
+  using Action = mpinmf::CommandLine::Action;
+  const mpinmf::CommandLine command =
+      mpinmf::parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+  switch (command.action) {
+    case Action::help:
+    case Action::version:
+      if (comm.is_root()) {
+        std::cout << command.message;
+      }
+      return 0;
+    case Action::usage_error:
+      if (comm.is_root()) {
+        std::cerr << "mpinmf: " << command.message << "\n"
+                  << "Try 'mpinmf --help' for the options.\n";
+      }
+      return kExitUsage;
+    case Action::run:
+      break;
+  }
+  try {
+    mpinmf::run_factorization(comm, command.options, std::cout);
+    return 0;
+  } catch (const mpinmf::AgreedError& error) {
+    if (comm.is_root()) {
+      std::cerr << "mpinmf: error";
+      if (comm.size() > 1) {
+        std::cerr << " (seen by rank " << error.origin_rank() << ")";
+      }
+      std::cerr << ": " << error.what() << "\n";
+    }
+    return kExitFailure;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int exit_code = kExitFailure;
+  {
+    mpinmf::Communicator world(MPI_COMM_WORLD);
+    try {
+      exit_code = run_command(world, argc, argv);
+    } catch (const std::exception& error) {
+      // Not agreed with the other ranks: the only safe way out is to take them all down.
+      std::cerr << "mpinmf: fatal error on rank " << world.rank() << ": " << error.what() << "\n";
+      MPI_Abort(MPI_COMM_WORLD, kExitFailure);
+    }
+  }
+  MPI_Finalize();
+  return exit_code;
+}

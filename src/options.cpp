@@ -1,0 +1,72 @@
+#include "mpinmf/options.hpp"
+
+#include <cmath>
+
+#include "mpinmf/error.hpp"
+
+namespace mpinmf {
+
+Algorithm parse_algorithm(const std::string& name) {
+  if (name == "mu") {
+    return Algorithm::multiplicative;
+  }
+  if (name == "pgd") {
+    return Algorithm::projected_gradient;
+  }
+  throw Error("--algorithm: unknown rule '" + name + "' (choose mu or pgd)");
+}
+
+std::string algorithm_name(Algorithm algorithm) {
+  switch (algorithm) {
+    case Algorithm::multiplicative:
+      return "mu";
+    case Algorithm::projected_gradient:
+      return "pgd";
+  }
+  return "unknown";
+}
+
+void validate(const RunOptions& options) {
+  if (options.input.empty()) {
+    throw Error("--input is required: the HDF5 file that holds V");
+  }
+  if (options.output.empty()) {
+    throw Error("--output is required: the HDF5 file to write W and H to");
+  }
+  if (options.dataset.empty()) {
+    throw Error("--dataset must name a dataset, such as /V");
+  }
+  if (options.rank < 1) {
+    throw Error("--rank must be at least 1 (it is the number of components k)");
+  }
+  if (options.stopping.max_iterations < 0) {
+    throw Error("--max-iter must be 0 or more");
+  }
+  if (!(options.stopping.tolerance >= 0.0)) {
+    throw Error("--tol must be 0 or more");
+  }
+  if (!(options.stopping.time_limit_seconds >= 0.0)) {
+    throw Error("--time-limit must be 0 (no limit) or more seconds");
+  }
+  if (!(options.rule.delta > 0.0) || !std::isfinite(options.rule.delta)) {
+    throw Error("--delta must be a positive number (it keeps denominators away from zero)");
+  }
+  if (!(options.rule.lambda >= 0.0) || !std::isfinite(options.rule.lambda)) {
+    throw Error("--lambda must be 0 or more");
+  }
+  if (options.rule.learning_rate &&
+      (!(*options.rule.learning_rate > 0.0) || !std::isfinite(*options.rule.learning_rate))) {
+    throw Error("--learning-rate must be a positive number");
+  }
+  if (options.print_every < 0) {
+    throw Error("--print-every must be 0 (silent) or more");
+  }
+  if (options.threads < 0) {
+    throw Error("--threads must be 0 (automatic) or more");
+  }
+  if (options.input == options.output) {
+    throw Error("--output must differ from --input");
+  }
+}
+
+}  // namespace mpinmf

@@ -1,0 +1,100 @@
+#include "mpinmf/report.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <numeric>
+#include <ostream>
+#include <sstream>
+
+namespace mpinmf {
+namespace {
+
+std::string format(const char* pattern, double value) {
+  std::array<char, 64> buffer{};
+  std::snprintf(buffer.data(), buffer.size(), pattern, value);
+  return buffer.data();
+}
+
+std::string megabytes(double bytes) { return format("%.0f MB", bytes / 1e6); }
+
+}  // namespace
+
+void ProgressPrinter::operator()(const HistoryEntry& entry) {
+  if (!enabled_) {
+    return;
+  }
+  if (entry.iteration == 0) {
+    out_ << "iteration   relative error       change    s/iteration\n";
+    out_ << format("%9.0f", 0.0) << format("   %14.8e", entry.relative_error) << "\n";
+  } else if (entry.iteration % every_ == 0) {
+    const double per_iteration =
+        (entry.seconds - last_seconds_) / static_cast<double>(entry.iteration - last_iteration_);
+    out_ << format("%9.0f", entry.iteration) << format("   %14.8e", entry.relative_error)
+         << format("   %+10.3e", entry.relative_error - last_error_)
+         << format("   %12.4g", per_iteration) << "\n";
+  } else {
+    return;
+  }
+  out_.flush();
+  last_error_ = entry.relative_error;
+  last_seconds_ = entry.seconds;
+  last_iteration_ = entry.iteration;
+}
+
+void print_summary(std::ostream& out, const RunSummary& s) {
+  const auto& peaks = s.peak_memory_bytes;
+  const double peak_max = peaks.empty() ? 0.0 : *std::max_element(peaks.begin(), peaks.end());
+  const double peak_min = peaks.empty() ? 0.0 : *std::min_element(peaks.begin(), peaks.end());
+  out << "\nmpinmf summary\n"
+      << "  problem          V " << s.rows << " × " << s.columns << ", k = " << s.rank << ", rule "
+      << s.algorithm << ", " << s.ranks << " rank(s) × " << s.threads_per_rank << " thread(s)\n"
+      << "  iterations       " << s.iterations << " (" << s.stop_reason << ")\n"
+      << "  relative error   " << format("%.6e", s.relative_error) << " (start "
+      << format("%.6e", s.initial_relative_error) << ")\n"
+      << "  wall time        " << format("%.3f s", s.wall_seconds) << "\n"
+      << "    compute        " << format("%.3f s", s.compute_seconds) << "\n"
+      << "    communication  " << format("%.3f s", s.communication_seconds) << "\n"
+      << "    I/O            " << format("%.3f s", s.io_seconds) << "   (each the slowest rank's)\n"
+      << "  per iteration    " << format("%.4g s", s.seconds_per_iteration) << ", "
+      << format("%.3g", s.communicated_bytes_per_iteration / 1e6) << " MB moved per rank\n"
+      << "  peak memory      ";
+  if (peaks.size() <= 8) {
+    for (std::size_t i = 0; i < peaks.size(); ++i) {
+      out << (i ? ", " : "") << "rank " << i << " " << megabytes(peaks[i]);
+    }
+  } else {
+    out << "max " << megabytes(peak_max) << ", min " << megabytes(peak_min) << " per rank";
+  }
+  out << "\n  output           " << s.output << "\n";
+  out.flush();
+}
+
+std::string summary_json(const RunSummary& s) {
+  std::ostringstream json;
+  json.precision(17);
+  json << "{\n"
+       << "  \"algorithm\": \"" << s.algorithm << "\",\n"
+       << "  \"rows\": " << s.rows << ",\n  \"columns\": " << s.columns << ",\n"
+       << "  \"rank\": " << s.rank << ",\n  \"ranks\": " << s.ranks << ",\n"
+       << "  \"threads_per_rank\": " << s.threads_per_rank << ",\n"
+       << "  \"iterations\": " << s.iterations << ",\n"
+       << "  \"initial_relative_error\": " << s.initial_relative_error << ",\n"
+       << "  \"relative_error\": " << s.relative_error << ",\n"
+       << "  \"objective\": " << s.objective << ",\n"
+       << "  \"stop_reason\": \"" << s.stop_reason << "\",\n"
+       << "  \"wall_seconds\": " << s.wall_seconds << ",\n"
+       << "  \"compute_seconds\": " << s.compute_seconds << ",\n"
+       << "  \"communication_seconds\": " << s.communication_seconds << ",\n"
+       << "  \"io_seconds\": " << s.io_seconds << ",\n"
+       << "  \"seconds_per_iteration\": " << s.seconds_per_iteration << ",\n"
+       << "  \"communicated_bytes_per_iteration\": " << s.communicated_bytes_per_iteration
+       << ",\n  \"peak_memory_bytes\": [";
+  for (std::size_t i = 0; i < s.peak_memory_bytes.size(); ++i) {
+    json << (i ? ", " : "") << s.peak_memory_bytes[i];
+  }
+  json << "]\n}\n";
+  return json.str();
+}
+
+}  // namespace mpinmf

@@ -1,0 +1,45 @@
+#include "mpinmf/resources.hpp"
+
+#include <sched.h>
+#include <sys/resource.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+
+#ifdef MPINMF_HAVE_OPENBLAS
+extern "C" void openblas_set_num_threads(int threads);
+#endif
+
+namespace mpinmf {
+
+int cpus_available() {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  if (sched_getaffinity(0, sizeof(mask), &mask) != 0) {
+    return 1;
+  }
+  return std::max(1, CPU_COUNT(&mask));
+}
+
+int choose_thread_count(int requested, int cpus, int ranks_on_node, int hardware_cpus) {
+  if (requested > 0) {
+    return requested;
+  }
+  const int fair_share = std::max(1, hardware_cpus / std::max(1, ranks_on_node));
+  return std::max(1, std::min(cpus, fair_share));
+}
+
+void use_threads(int threads) {
+  Eigen::setNbThreads(threads);
+#ifdef MPINMF_HAVE_OPENBLAS
+  openblas_set_num_threads(threads);
+#endif
+}
+
+double peak_memory_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) * 1024.0;  // Linux reports KiB
+}
+
+}  // namespace mpinmf

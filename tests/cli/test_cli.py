@@ -1,0 +1,229 @@
+#!/usr/bin/python3
+"""The mpinmf program end to end under mpirun: a good run, its output file, and every bad
+input the core detects, each checked on every rank for exit status, one message and no hang.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+ARGS = None
+TIMEOUT_SECONDS = 60
+
+
+def write_matrix(path, matrix, dataset="V"):
+    with h5py.File(path, "w") as out:
+        out[dataset] = matrix
+
+
+def low_rank(m, n, r, seed=1):
+    rng = np.random.default_rng(seed)
+    return rng.random((m, r)) @ rng.random((r, n))
+
+
+class Run:
+    """One mpirun of mpinmf; every rank reports its own exit status."""
+
+    def __init__(self, ranks, arguments, cwd):
+        # Each rank runs inside a shell that prints its exit status, so the test sees all of them.
+        wrapper = '"$0" "$@"; status=$?; echo "rank-exit $OMPI_COMM_WORLD_RANK $status" >&2; exit $status'
+        # mpirun would otherwise kill the other ranks once one exits non-zero, hiding their status.
+        command = [ARGS.mpirun, "-np", str(ranks), "--oversubscribe",
+                   "--mca", "orte_abort_on_non_zero_status", "0", "sh", "-c", wrapper,
+                   ARGS.mpinmf] + [str(a) for a in arguments]
+        completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
+                                   timeout=TIMEOUT_SECONDS)
+        self.returncode = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+        self.rank_status = {}
+        for line in self.stderr.splitlines():
+            if line.startswith("rank-exit "):
+                _, rank, status = line.split()
+                self.rank_status[int(rank)] = int(status)
+
+    def __str__(self):
+        return f"exit {self.returncode}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}"
+
+
+class CommandLineTest(unittest.TestCase):
+    def setUp(self):
+        self.folder = tempfile.mkdtemp(prefix="mpinmf-cli-")
+
+    def tearDown(self):
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def path(self, name):
+        return os.path.join(self.folder, name)
+
+    def run_mpinmf(self, arguments, ranks=3):
+        return Run(ranks, arguments, self.folder)
+
+    def assert_fails_everywhere(self, arguments, expected_message, ranks=3, status=1):
+        run = self.run_mpinmf(arguments, ranks)
+        self.assertEqual(sorted(run.rank_status), list(range(ranks)), run)
+        for rank, code in run.rank_status.items():
+            self.assertEqual(code, status, f"rank {rank}\n{run}")
+        self.assertIn(expected_message, run.stderr, run)
+        self.assertEqual(run.stderr.count("mpinmf: "), 1, f"the message must appear once\n{run}")
+        self.assertEqual([name for name in os.listdir(self.folder) if name.startswith("out")], [],
+                         "no output file may be left behind")
+        return run
+
+    # A good run, and what it leaves behind.
+
+    def test_writeup_example_runs_and_its_output_reads_back(self):
+        source = os.path.join(ARGS.data, "writeup-5x6.h5")
+        run = self.run_mpinmf(["--input", source, "--rank", 5, "--output", "out.h5",
+                               "--max-iter", 5000, "--tol", 0, "--print-every", 1000])
+        self.assertEqual(run.rank_status, {0: 0, 1: 0, 2: 0}, run)
+        for text in ["iteration", "relative error", "mpinmf summary", "compute",
+                     "communication", "I/O", "peak memory", "rank 2", "reached --max-iter"]:
+            self.assertIn(text, run.stdout, run)
+        self.assertEqual(run.stdout.count("mpinmf summary"), 1, "only rank 0 talks")
+        self.assertEqual(run.stdout.count("     5000   "), 1, run)
+
+        with h5py.File(self.path("out.h5"), "r") as result, h5py.File(source, "r") as data:
+            W, H, V = result["W"][()], result["H"][()], data["V"][()]
+            self.assertEqual(W.shape, (5, 5))
+            self.assertEqual(H.shape, (5, 6))
+            self.assertLess(np.abs(W @ H - V).max(), 0.002)
+            self.assertEqual(result["history"].shape, (5001, 4))
+            self.assertEqual(result["history"].attrs["columns"],
+                             "iteration,seconds,relative_error,objective")
+            attributes = result.attrs
+            self.assertEqual(attributes["algorithm"], "mu")
+            self.assertEqual(attributes["k"], 5)
+            self.assertEqual(attributes["iterations"], 5000)
+            self.assertEqual(attributes["ranks"], 3)
+            self.assertEqual(attributes["seed"], 1)
+            self.assertIn("--rank 5", attributes["command_line"])
+            self.assertAlmostEqual(attributes["relative_error"], result["history"][-1, 2])
+        self.assertFalse(os.path.exists(self.path("out.h5.partial")))
+
+        dump = subprocess.run(["h5dump", "-H", self.path("out.h5")], capture_output=True,
+                              text=True, timeout=TIMEOUT_SECONDS)
+        self.assertEqual(dump.returncode, 0, dump.stderr)
+        self.assertIn('DATASET "W"', dump.stdout)
+
+    def test_results_do_not_depend_on_the_number_of_ranks(self):
+        write_matrix(self.path("v.h5"), low_rank(40, 30, 4) + 0.01)
+        results = {}
+        for rule in ["mu", "pgd"]:
+            for ranks in [1, 3]:
+                name = f"out-{rule}-{ranks}.h5"
+                run = self.run_mpinmf(["-i", "v.h5", "-k", 4, "-a", rule, "-o", name,
+                                       "--max-iter", 50, "--tol", 0, "--seed", 5], ranks)
+                self.assertEqual(run.returncode, 0, run)
+                with h5py.File(self.path(name), "r") as result:
+                    results[(rule, ranks)] = (result["W"][()], result["H"][()])
+            for one, three in zip(results[(rule, 1)], results[(rule, 3)]):
+                self.assertLess(np.linalg.norm(one - three) / np.linalg.norm(one), 1e-10, rule)
+
+    def test_warm_start_from_an_earlier_result(self):
+        write_matrix(self.path("v.h5"), low_rank(20, 15, 3) + 0.1)
+        first = self.run_mpinmf(["-i", "v.h5", "-k", 3, "-o", "first.h5", "--max-iter", 30])
+        self.assertEqual(first.returncode, 0, first)
+        again = self.run_mpinmf(["-i", "v.h5", "-k", 3, "-o", "again.h5", "--max-iter", 0,
+                                 "--init-file", "first.h5"], ranks=2)
+        self.assertEqual(again.returncode, 0, again)
+        with h5py.File(self.path("first.h5"), "r") as a, h5py.File(self.path("again.h5"), "r") as b:
+            np.testing.assert_array_equal(a["W"][()], b["W"][()])
+            np.testing.assert_array_equal(a["H"][()], b["H"][()])
+        self.assert_fails_everywhere(["-i", "v.h5", "-k", 2, "-o", "out.h5",
+                                      "--init-file", "first.h5"],
+                                     "first.h5:/W is 20 × 3 but this run needs 20 × 2")
+
+    def test_more_ranks_than_rows_still_works(self):
+        write_matrix(self.path("v.h5"), low_rank(2, 6, 1) + 0.1)
+        run = self.run_mpinmf(["-i", "v.h5", "-k", 1, "-o", "out.h5", "--max-iter", 20], ranks=3)
+        self.assertEqual(run.rank_status, {0: 0, 1: 0, 2: 0}, run)
+        with h5py.File(self.path("out.h5"), "r") as result:
+            self.assertEqual(result["W"].shape, (2, 1))
+
+    def test_integer_input(self):
+        write_matrix(self.path("v.h5"), np.arange(24, dtype=np.int32).reshape(6, 4))
+        run = self.run_mpinmf(["-i", "v.h5", "-k", 2, "-o", "out.h5", "--max-iter", 10])
+        self.assertEqual(run.returncode, 0, run)
+
+    def test_help_is_printed_once(self):
+        run = self.run_mpinmf(["--help"])
+        self.assertEqual(run.rank_status, {0: 0, 1: 0, 2: 0}, run)
+        self.assertEqual(run.stdout.count("Usage:"), 1, run)
+        for text in ["--input", "--rank", "--algorithm", "--max-iter", "--init-file"]:
+            self.assertIn(text, run.stdout)
+
+    # Bad input: one clear line, non-zero exit on every rank, no hang, no output.
+
+    def test_negative_entry_is_named(self):
+        matrix = low_rank(9, 7, 2)
+        matrix[6, 2] = -0.5
+        matrix[7, 0] = -1.0
+        write_matrix(self.path("v.h5"), matrix)
+        run = self.assert_fails_everywhere(["-i", "v.h5", "-k", 2, "-o", "out.h5"],
+                                           "v.h5:/V: entry at row 6, column 2 (0-based) is -0.5")
+        self.assertIn("rank 2", run.stderr)  # rows 6–8 belong to rank 2 of 3
+
+    def test_nan_and_infinity_are_named(self):
+        for value, shown in [(np.nan, "nan"), (np.inf, "inf")]:
+            matrix = low_rank(9, 7, 2)
+            matrix[1, 4] = value
+            write_matrix(self.path("v.h5"), matrix)
+            self.assert_fails_everywhere(["-i", "v.h5", "-k", 2, "-o", "out.h5"],
+                                         f"entry at row 1, column 4 (0-based) is {shown}")
+
+    def test_missing_file(self):
+        self.assert_fails_everywhere(["-i", "absent.h5", "-k", 2, "-o", "out.h5"],
+                                     "absent.h5: no such file")
+
+    def test_missing_dataset(self):
+        write_matrix(self.path("v.h5"), low_rank(9, 7, 2))
+        self.assert_fails_everywhere(["-i", "v.h5", "-d", "/counts", "-k", 2, "-o", "out.h5"],
+                                     "v.h5:/counts: no such dataset")
+
+    def test_dataset_that_is_not_2d(self):
+        write_matrix(self.path("v.h5"), np.ones(10))
+        self.assert_fails_everywhere(["-i", "v.h5", "-k", 2, "-o", "out.h5"],
+                                     "v.h5:/V: has 1 dimensions")
+
+    def test_rank_too_large(self):
+        write_matrix(self.path("v.h5"), low_rank(9, 4, 2))
+        self.assert_fails_everywhere(["-i", "v.h5", "-k", 5, "-o", "out.h5"],
+                                     "k must be at most min(rows, columns) = 4")
+
+    def test_rank_below_one_is_a_usage_error(self):
+        self.assert_fails_everywhere(["-i", "v.h5", "-k", 0, "-o", "out.h5"],
+                                     "--rank must be at least 1", status=2)
+
+    def test_unknown_option_is_a_usage_error(self):
+        self.assert_fails_everywhere(["-i", "v.h5", "-k", 2, "-o", "out.h5", "--iterations", 5],
+                                     "unrecognised option '--iterations'", status=2)
+
+    def test_existing_output_is_kept_unless_overwrite(self):
+        write_matrix(self.path("v.h5"), low_rank(9, 7, 2))
+        with open(self.path("result.h5"), "w") as existing:
+            existing.write("precious")
+        run = self.run_mpinmf(["-i", "v.h5", "-k", 2, "-o", "result.h5"])
+        self.assertEqual(set(run.rank_status.values()), {1}, run)
+        self.assertIn("result.h5: output exists; pass --overwrite", run.stderr)
+        with open(self.path("result.h5")) as existing:
+            self.assertEqual(existing.read(), "precious")
+        run = self.run_mpinmf(["-i", "v.h5", "-k", 2, "-o", "result.h5", "--overwrite"])
+        self.assertEqual(run.returncode, 0, run)
+        with h5py.File(self.path("result.h5"), "r") as result:
+            self.assertEqual(result["W"].shape, (9, 2))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mpinmf", required=True)
+    parser.add_argument("--mpirun", required=True)
+    parser.add_argument("--data", required=True)
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

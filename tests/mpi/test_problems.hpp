@@ -1,0 +1,49 @@
+#pragma once
+// Test matrices every rank can build its own rows of, identically for any rank count.
+
+#include <string>
+
+#include "mpinmf/comm.hpp"
+#include "mpinmf/engine.hpp"
+#include "mpinmf/init.hpp"
+
+namespace mpinmf::testing {
+
+/// Rows `rows` of W₀H₀ + noise·U, where W₀ (m × r) and H₀ (r × n) are uniform on [0, 1).
+RowMatrix low_rank_rows(std::uint64_t seed, IndexRange rows, Index columns, Index true_rank,
+                        double noise);
+
+/// Rows of the reference write-up's 5 × 6 matrix (R's rmatrix(5, 6)).
+RowMatrix writeup_rows(IndexRange rows);
+
+struct Outcome {
+  Factors factors;
+  EngineResult result;
+  IndexRange rows;
+};
+
+/// Factorizes the matrix whose rows `make_rows` builds, split over `comm`, from the random
+/// start of `seed`.
+template <typename MakeRows>
+Outcome factorize_rows(Communicator& comm, Index total_rows, Index columns, Index k,
+                       const UpdateRule& rule, const StoppingCriteria& stopping,
+                       MakeRows&& make_rows, std::uint64_t seed = 7) {
+  Outcome outcome;
+  outcome.rows = even_block(total_rows, comm.size(), comm.rank());
+  const RowMatrix V = make_rows(outcome.rows);
+  const double total = comm.sum(V.sum());
+  const double squared_norm = comm.sum(V.squaredNorm());
+  outcome.factors = random_factors(seed, outcome.rows, columns, k,
+                                   total / static_cast<double>(total_rows * columns));
+  outcome.result = factorize(comm, V, squared_norm, outcome.factors, rule, stopping);
+  return outcome;
+}
+
+/// ‖A − B‖_F / ‖B‖_F over all ranks' blocks.
+double relative_difference(Communicator& comm, const Eigen::Ref<const Matrix>& a,
+                           const Eigen::Ref<const Matrix>& b, bool distributed);
+
+/// A folder all ranks share, removed by rank 0 at exit of the process.
+std::string shared_temporary_folder(Communicator& comm);
+
+}  // namespace mpinmf::testing
