@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <iomanip>
 #include <numeric>
 #include <ostream>
 #include <sstream>
@@ -73,27 +74,38 @@ void print_summary(std::ostream& out, const RunSummary& s) {
 std::string summary_json(const RunSummary& s) {
   std::ostringstream json;
   json.precision(17);
-  json << "{\n"
-       << "  \"algorithm\": \"" << s.algorithm << "\",\n"
-       << "  \"rows\": " << s.rows << ",\n  \"columns\": " << s.columns << ",\n"
-       << "  \"rank\": " << s.rank << ",\n  \"ranks\": " << s.ranks << ",\n"
-       << "  \"threads_per_rank\": " << s.threads_per_rank << ",\n"
-       << "  \"iterations\": " << s.iterations << ",\n"
-       << "  \"initial_relative_error\": " << s.initial_relative_error << ",\n"
-       << "  \"relative_error\": " << s.relative_error << ",\n"
-       << "  \"objective\": " << s.objective << ",\n"
-       << "  \"stop_reason\": \"" << s.stop_reason << "\",\n"
-       << "  \"wall_seconds\": " << s.wall_seconds << ",\n"
-       << "  \"compute_seconds\": " << s.compute_seconds << ",\n"
-       << "  \"communication_seconds\": " << s.communication_seconds << ",\n"
-       << "  \"io_seconds\": " << s.io_seconds << ",\n"
-       << "  \"seconds_per_iteration\": " << s.seconds_per_iteration << ",\n"
-       << "  \"communicated_bytes_per_iteration\": " << s.communicated_bytes_per_iteration
-       << ",\n  \"peak_memory_bytes\": [";
+  const char* separator = "{\n";
+  auto field = [&](const char* name, const auto& value) {
+    json << separator << "  \"" << name << "\": " << value;
+    separator = ",\n";
+  };
+  auto text = [&](const char* name, const std::string& value) { field(name, std::quoted(value)); };
+  std::ostringstream peaks;
+  peaks.precision(17);
+  peaks << "[";
   for (std::size_t i = 0; i < s.peak_memory_bytes.size(); ++i) {
-    json << (i ? ", " : "") << s.peak_memory_bytes[i];
+    peaks << (i ? ", " : "") << s.peak_memory_bytes[i];
   }
-  json << "]\n}\n";
+  peaks << "]";
+  text("algorithm", s.algorithm);
+  field("rows", s.rows);
+  field("columns", s.columns);
+  field("rank", s.rank);
+  field("ranks", s.ranks);
+  field("threads_per_rank", s.threads_per_rank);
+  field("iterations", s.iterations);
+  field("initial_relative_error", s.initial_relative_error);
+  field("relative_error", s.relative_error);
+  field("objective", s.objective);
+  text("stop_reason", s.stop_reason);
+  field("wall_seconds", s.wall_seconds);
+  field("compute_seconds", s.compute_seconds);
+  field("communication_seconds", s.communication_seconds);
+  field("io_seconds", s.io_seconds);
+  field("seconds_per_iteration", s.seconds_per_iteration);
+  field("communicated_bytes_per_iteration", s.communicated_bytes_per_iteration);
+  field("peak_memory_bytes", peaks.str());
+  json << "\n}\n";
   return json.str();
 }
 

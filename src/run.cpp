@@ -44,7 +44,7 @@ std::vector<io::Attribute> output_attributes(const RunOptions& options, const Co
       {"rows", static_cast<std::int64_t>(rows)},
       {"columns", static_cast<std::int64_t>(columns)},
       {"iterations", static_cast<std::int64_t>(result.iterations)},
-      {"relative_error", result.history.back().relative_error},
+      {"relative_error", result.final_relative_error},
       {"objective", result.history.back().objective},
       {"stop_reason", describe(result.stop_reason)},
       {"seed", static_cast<std::int64_t>(options.seed)},
@@ -134,7 +134,7 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
   summary.threads_per_rank = threads;
   summary.iterations = result.iterations;
   summary.initial_relative_error = result.history.front().relative_error;
-  summary.relative_error = result.history.back().relative_error;
+  summary.relative_error = result.final_relative_error;
   summary.objective = result.history.back().objective;
   summary.stop_reason = describe(result.stop_reason);
   summary.output = options.output;

@@ -29,11 +29,17 @@ std::string describe(StopReason reason);
 
 struct EngineResult {
   std::vector<HistoryEntry> history;  // entry 0 is the start
+  /// ‖V − WH‖_F / ‖V‖_F of the result, computed exactly (the history uses the Gram
+  /// identity, which loses digits near an exact fit).
+  double final_relative_error = 0.0;
   StopReason stop_reason = StopReason::max_iterations;
   int iterations = 0;
-  double loop_seconds = 0.0;           // wall time of the loop on this rank
-  double communication_seconds = 0.0;  // of which inside collectives
 };
+
+/// ‖V − WH‖²_F summed over ranks, formed a block of rows at a time so that no m×n matrix
+/// is ever held. Costs one pass over V.
+double exact_squared_residual(Communicator& comm, const RowMatrix& local_rows,
+                              const Factors& factors);
 
 /// Called on every rank after each iteration (rank 0 decides what to print).
 using IterationCallback = std::function<void(const HistoryEntry&)>;

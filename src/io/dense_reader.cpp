@@ -66,7 +66,8 @@ DenseShape shape_of(hid_t dataset_id, const std::string& name) {
 
 }  // namespace
 
-DenseShape inspect_dense(Communicator& comm, const std::string& path, const std::string& dataset) {
+DenseShape inspect_dense(const Communicator& comm, const std::string& path,
+                         const std::string& dataset) {
   silence_hdf5_errors();
   comm.run_agreed([&] { check_file_is_there(path); });
   DenseShape shape;
@@ -79,13 +80,13 @@ DenseShape inspect_dense(Communicator& comm, const std::string& path, const std:
   return shape;
 }
 
-RowMatrix read_dense_rows(Communicator& comm, const std::string& path, const std::string& dataset,
-                          IndexRange rows) {
+RowMatrix read_dense_rows(const Communicator& comm, const std::string& path,
+                          const std::string& dataset, IndexRange rows) {
   silence_hdf5_errors();
   RowMatrix block;
   Handle file;
   Handle data;
-  Handle file_space;
+  RowSelection selection;
   comm.run_agreed([&] {
     file = open_for_reading(comm.handle(), path);
     data = open_dataset(file.get(), path, dataset);
@@ -94,31 +95,13 @@ RowMatrix read_dense_rows(Communicator& comm, const std::string& path, const std
       throw Error(where(path, dataset) + ": rows requested beyond the dataset's end");
     }
     block.resize(rows.size(), shape.columns);
-    file_space = Handle(H5Dget_space(data.get()), H5Sclose);
-    const std::array<hsize_t, 2> offset{static_cast<hsize_t>(rows.begin), 0};
-    const std::array<hsize_t, 2> count{static_cast<hsize_t>(rows.size()),
-                                       static_cast<hsize_t>(shape.columns)};
-    if (rows.size() == 0) {
-      H5Sselect_none(file_space.get());
-    } else {
-      H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, offset.data(), nullptr, count.data(),
-                          nullptr);
-    }
+    selection = select_rows(data.get(), rows.begin, rows.size(), shape.columns);
   });
   comm.run_agreed([&] {
-    // A rank with no rows still takes part in the collective read, selecting nothing.
-    const bool empty = block.size() == 0;
-    const std::array<hsize_t, 2> memory_extent{empty ? 1 : static_cast<hsize_t>(block.rows()),
-                                               empty ? 1 : static_cast<hsize_t>(block.cols())};
-    const Handle memory_space(H5Screate_simple(2, memory_extent.data(), nullptr), H5Sclose);
-    double unused = 0.0;
-    if (empty) {
-      H5Sselect_none(memory_space.get());
-    }
     const Handle transfer = collective_transfer();
     // HDF5 converts integer and single-precision data to double on the way in.
-    if (H5Dread(data.get(), H5T_NATIVE_DOUBLE, memory_space.get(), file_space.get(), transfer.get(),
-                empty ? &unused : block.data()) < 0) {
+    if (H5Dread(data.get(), H5T_NATIVE_DOUBLE, selection.memory_space.get(),
+                selection.file_space.get(), transfer.get(), selection.buffer(block.data())) < 0) {
       throw Error(where(path, dataset) + ": read failed for rows " + std::to_string(rows.begin) +
                   " to " + std::to_string(rows.end - 1));
     }

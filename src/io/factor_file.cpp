@@ -34,23 +34,10 @@ void write_rows(hid_t file, const std::string& name, const RowMatrix& block, Ind
                        H5Dclose);
   fail_if(!dataset.valid(), path + ": cannot create dataset " + name);
 
-  const bool empty = block.size() == 0;
-  const std::array<hsize_t, 2> offset{static_cast<hsize_t>(first_row), 0};
-  const std::array<hsize_t, 2> count{static_cast<hsize_t>(block.rows()),
-                                     static_cast<hsize_t>(block.cols())};
-  const std::array<hsize_t, 2> memory_extent{empty ? 1 : count[0], empty ? 1 : count[1]};
-  const Handle memory_space(H5Screate_simple(2, memory_extent.data(), nullptr), H5Sclose);
-  if (empty) {
-    H5Sselect_none(file_space.get());
-    H5Sselect_none(memory_space.get());
-  } else {
-    H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, offset.data(), nullptr, count.data(),
-                        nullptr);
-  }
+  RowSelection selection = select_rows(dataset.get(), first_row, block.rows(), block.cols());
   const Handle transfer = collective_transfer();
-  double unused = 0.0;
-  fail_if(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, memory_space.get(), file_space.get(),
-                   transfer.get(), empty ? &unused : block.data()) < 0,
+  fail_if(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, selection.memory_space.get(),
+                   selection.file_space.get(), transfer.get(), selection.buffer(block.data())) < 0,
           path + ": cannot write dataset " + name);
 }
 
@@ -94,8 +81,9 @@ RowMatrix history_table(const std::vector<HistoryEntry>& history) {
   return table;
 }
 
-void write_contents(hid_t file, Communicator& comm, const std::string& path, const Factors& factors,
-                    IndexRange rows, Index total_rows, const std::vector<HistoryEntry>& history,
+void write_contents(hid_t file, const Communicator& comm, const std::string& path,
+                    const Factors& factors, IndexRange rows, Index total_rows,
+                    const std::vector<HistoryEntry>& history,
                     const std::vector<Attribute>& attributes) {
   const Index k = factors.H.rows();
   const Index n = factors.H.cols();
@@ -171,7 +159,7 @@ void write_factor_file(Communicator& comm, const std::string& path, const Factor
   }
 }
 
-Factors read_factor_file(Communicator& comm, const std::string& path, IndexRange rows,
+Factors read_factor_file(const Communicator& comm, const std::string& path, IndexRange rows,
                          Index total_rows, Index columns, Index rank) {
   const DenseShape w_shape = inspect_dense(comm, path, "/W");
   const DenseShape h_shape = inspect_dense(comm, path, "/H");

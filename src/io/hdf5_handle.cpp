@@ -1,5 +1,7 @@
 #include "mpinmf/io/hdf5_handle.hpp"
 
+#include <array>
+
 #include "mpinmf/error.hpp"
 
 namespace mpinmf::io {
@@ -29,6 +31,29 @@ Handle open_for_reading(MPI_Comm comm, const std::string& path) {
     throw Error(path + ": cannot open as an HDF5 file");
   }
   return file;
+}
+
+RowSelection select_rows(hid_t dataset, Index first_row, Index row_count, Index columns) {
+  RowSelection selection;
+  selection.empty = row_count == 0 || columns == 0;
+  selection.file_space = Handle(H5Dget_space(dataset), H5Sclose);
+  const std::array<hsize_t, 2> offset{static_cast<hsize_t>(first_row), 0};
+  const std::array<hsize_t, 2> count{static_cast<hsize_t>(row_count),
+                                     static_cast<hsize_t>(columns)};
+  const std::array<hsize_t, 2> memory_extent{selection.empty ? 1 : count[0],
+                                             selection.empty ? 1 : count[1]};
+  selection.memory_space = Handle(H5Screate_simple(2, memory_extent.data(), nullptr), H5Sclose);
+  if (!selection.file_space.valid() || !selection.memory_space.valid()) {
+    throw Error("HDF5: cannot create the selection for a row block");
+  }
+  if (selection.empty) {
+    H5Sselect_none(selection.file_space.get());
+    H5Sselect_none(selection.memory_space.get());
+  } else {
+    H5Sselect_hyperslab(selection.file_space.get(), H5S_SELECT_SET, offset.data(), nullptr,
+                        count.data(), nullptr);
+  }
+  return selection;
 }
 
 bool object_exists(hid_t file, const std::string& path) {

@@ -24,7 +24,7 @@ std::optional<LocalFailure> first_invalid_entry(const RowMatrix& block, Index fi
   return std::nullopt;
 }
 
-void require_nonnegative_finite(Communicator& comm, const RowMatrix& block, Index first_row,
+void require_nonnegative_finite(const Communicator& comm, const RowMatrix& block, Index first_row,
                                 const std::string& source) {
   comm.agree(first_invalid_entry(block, first_row, block.cols(), source));
 }

@@ -101,6 +101,9 @@ TEST_F(EngineTest, ObjectiveNeverIncreases) {
       EXPECT_LE(history[t].objective, history[t - 1].objective * (1.0 + 1e-12))
           << rule_case.name << " at iteration " << t;
     }
+    // The Gram identity agrees with the error formed explicitly, far from an exact fit.
+    EXPECT_NEAR(outcome.result.final_relative_error, history.back().relative_error, 1e-10)
+        << rule_case.name;
   }
 }
 
@@ -141,6 +144,9 @@ TEST_F(EngineTest, ReconstructsTheWriteupExample) {
     const RowMatrix reconstruction = outcome.factors.W * outcome.factors.H;
     const RowMatrix V = testing::writeup_rows(outcome.rows);
     const double worst = world.max(V.size() ? (reconstruction - V).cwiseAbs().maxCoeff() : 0.0);
+    const double residual = world.sum(V.size() ? (reconstruction - V).squaredNorm() : 0.0);
+    const double norm = world.sum(V.squaredNorm());
+    EXPECT_NEAR(outcome.result.final_relative_error, std::sqrt(residual / norm), 1e-12);
     EXPECT_LE(worst, c.entry_tolerance)
         << algorithm_name(c.settings.algorithm) << " delta " << c.settings.delta;
   }

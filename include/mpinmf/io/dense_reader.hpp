@@ -17,11 +17,12 @@ struct DenseShape {
 /// The shape of `dataset` in `path`, after checking that the file opens, the dataset
 /// exists, is 2-D and holds numbers (floating-point or integer, any width). Errors are
 /// agreed: every rank throws the same AgreedError, naming the file and dataset.
-DenseShape inspect_dense(Communicator& comm, const std::string& path, const std::string& dataset);
+DenseShape inspect_dense(const Communicator& comm, const std::string& path,
+                         const std::string& dataset);
 
 /// Rows `rows` of `dataset`, converted to double. A collective call; the shape must have
 /// been checked with inspect_dense. Errors are agreed.
-RowMatrix read_dense_rows(Communicator& comm, const std::string& path, const std::string& dataset,
-                          IndexRange rows);
+RowMatrix read_dense_rows(const Communicator& comm, const std::string& path,
+                          const std::string& dataset, IndexRange rows);
 
 }  // namespace mpinmf::io

@@ -35,7 +35,7 @@ void write_factor_file(Communicator& comm, const std::string& path, const Factor
 
 /// Reads this rank's rows of /W and all of /H from a factor file, checking their shapes
 /// against m×k and k×n (for --init-file). Errors are agreed.
-Factors read_factor_file(Communicator& comm, const std::string& path, IndexRange rows,
+Factors read_factor_file(const Communicator& comm, const std::string& path, IndexRange rows,
                          Index total_rows, Index columns, Index rank);
 
 }  // namespace mpinmf::io

@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "mpinmf/types.hpp"
+
 namespace mpinmf::io {
 
 /// Closes an HDF5 identifier with the matching H5?close when it goes out of scope.
@@ -62,6 +64,24 @@ Handle collective_transfer();
 /// Opens `path` read-only on every rank of `comm` (a collective call); throws Error
 /// naming the file when it cannot be opened.
 Handle open_for_reading(MPI_Comm comm, const std::string& path);
+
+/// The file and memory selections that move `row_count` rows of `columns` values, starting
+/// at `first_row` of a 2-D dataset, to or from a row-major buffer. A rank with no rows
+/// selects nothing but must still take part in the collective transfer.
+struct RowSelection {
+  Handle file_space;
+  Handle memory_space;
+  bool empty = false;
+  /// `data`, or a placeholder HDF5 accepts when nothing is selected.
+  template <typename T>
+  T* buffer(T* data) {
+    return empty ? &placeholder_ : data;
+  }
+
+ private:
+  double placeholder_ = 0.0;
+};
+RowSelection select_rows(hid_t dataset, Index first_row, Index row_count, Index columns);
 
 /// Whether an object exists at `path` in `file` (every intermediate group checked).
 bool object_exists(hid_t file, const std::string& path);

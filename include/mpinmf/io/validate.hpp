@@ -16,7 +16,7 @@ std::optional<LocalFailure> first_invalid_entry(const RowMatrix& block, Index fi
                                                 Index total_columns, const std::string& source);
 
 /// Every rank checks its block; all ranks throw the same error about the first bad entry.
-void require_nonnegative_finite(Communicator& comm, const RowMatrix& block, Index first_row,
+void require_nonnegative_finite(const Communicator& comm, const RowMatrix& block, Index first_row,
                                 const std::string& source);
 
 }  // namespace mpinmf::io
