@@ -21,22 +21,24 @@ std::string describe(StopReason reason) {
 
 namespace {
 
-/// What the ranks sum after each W update: WᵀW, the cross term ⟨W_p, V_p Hᵀ⟩, and rank
-/// 0's clock, so that every rank takes the same stopping decision from the same numbers.
+/// What the ranks sum after each W update: WᵀW, the cross term ⟨W_p, V_p Hᵀ⟩, ‖W_p‖₁ and
+/// rank 0's clock, so that every rank takes the same stopping decision from the same numbers.
 class MonitorSums {
  public:
-  explicit MonitorSums(Index rank) : rank_(rank), buffer_(rank * rank + 2) {}
+  explicit MonitorSums(Index rank) : rank_(rank), buffer_(rank * rank + 3) {}
 
   void reduce(Communicator& comm, const RowMatrix& W, const RowMatrix& VHt, double rank0_seconds) {
     Eigen::Map<Matrix>(buffer_.data(), rank_, rank_).noalias() = W.transpose() * W;
     buffer_[rank_ * rank_] = (W.array() * VHt.array()).sum();
-    buffer_[rank_ * rank_ + 1] = comm.is_root() ? rank0_seconds : 0.0;
+    buffer_[rank_ * rank_ + 1] = W.sum();
+    buffer_[rank_ * rank_ + 2] = comm.is_root() ? rank0_seconds : 0.0;
     comm.sum(buffer_.data(), static_cast<Index>(buffer_.size()));
   }
 
   [[nodiscard]] Eigen::Map<const Matrix> gram() const { return {buffer_.data(), rank_, rank_}; }
   [[nodiscard]] double cross_term() const { return buffer_[rank_ * rank_]; }
-  [[nodiscard]] double seconds() const { return buffer_[rank_ * rank_ + 1]; }
+  [[nodiscard]] double w_sum() const { return buffer_[rank_ * rank_ + 1]; }
+  [[nodiscard]] double seconds() const { return buffer_[rank_ * rank_ + 2]; }
 
  private:
   Index rank_;
@@ -52,8 +54,8 @@ std::vector<IndexRange> column_blocks(Index columns, int parts) {
   return blocks;
 }
 
-HistoryEntry evaluate(int iteration, const MonitorSums& sums, const Matrix& HHt,
-                      double v_squared_norm, const UpdateRule& rule) {
+HistoryEntry evaluate(int iteration, const MonitorSums& sums, const Matrix& H, const Matrix& HHt,
+                      double v_squared_norm, const Penalties& penalties) {
   const double residual_squared =
       v_squared_norm - 2.0 * sums.cross_term() + sums.gram().cwiseProduct(HHt).sum();
   if (!std::isfinite(residual_squared)) {
@@ -69,7 +71,8 @@ HistoryEntry evaluate(int iteration, const MonitorSums& sums, const Matrix& HHt,
   entry.iteration = iteration;
   entry.seconds = sums.seconds();
   entry.relative_error = std::sqrt(clamped / v_squared_norm);
-  entry.objective = 0.5 * clamped + rule.penalty(sums.gram().trace(), HHt.trace());
+  entry.objective = 0.5 * clamped + penalties.W.value(sums.w_sum(), sums.gram().trace()) +
+                    penalties.H.value(H.sum(), HHt.trace());
   return entry;
 }
 
@@ -88,8 +91,8 @@ double exact_squared_residual(Communicator& comm, const RowMatrix& local_rows,
 }
 
 EngineResult factorize(Communicator& comm, const RowMatrix& local_rows, double v_squared_norm,
-                       Factors& factors, const UpdateRule& rule, const StoppingCriteria& stopping,
-                       const IterationCallback& on_iteration) {
+                       Factors& factors, const UpdateRule& rule, const Penalties& penalties,
+                       const StoppingCriteria& stopping, const IterationCallback& on_iteration) {
   const double start = MPI_Wtime();
   const RowMatrix& V = local_rows;
   RowMatrix& W = factors.W;
@@ -107,7 +110,7 @@ EngineResult factorize(Communicator& comm, const RowMatrix& local_rows, double v
 
   EngineResult result;
   sums.reduce(comm, W, VHt, MPI_Wtime() - start);
-  result.history.push_back(evaluate(0, sums, HHt, v_squared_norm, rule));
+  result.history.push_back(evaluate(0, sums, H, HHt, v_squared_norm, penalties));
   if (on_iteration) {
     on_iteration(result.history.back());
   }
@@ -117,16 +120,16 @@ EngineResult factorize(Communicator& comm, const RowMatrix& local_rows, double v
 
     WtV.noalias() = W.transpose() * V;
     comm.reduce_scatter_columns(WtV, blocks, WtV_own);
-    rule.update(H.middleCols(own_columns.begin, own_columns.size()), WtW, WtV_own);
+    rule.update(H.middleCols(own_columns.begin, own_columns.size()), WtW, WtV_own, penalties.H);
     comm.allgather_columns(H, blocks);
 
     HHt.noalias() = H * H.transpose();
     VHt.noalias() = V * H.transpose();
-    rule.update(W.transpose(), HHt, VHt.transpose());
+    rule.update(W.transpose(), HHt, VHt.transpose(), penalties.W);
 
     sums.reduce(comm, W, VHt, MPI_Wtime() - start);
     const double previous = result.history.back().objective;
-    result.history.push_back(evaluate(iteration, sums, HHt, v_squared_norm, rule));
+    result.history.push_back(evaluate(iteration, sums, H, HHt, v_squared_norm, penalties));
     result.iterations = iteration;
     if (on_iteration) {
       on_iteration(result.history.back());

@@ -13,7 +13,13 @@ Algorithm parse_algorithm(const std::string& name) {
   if (name == "pgd") {
     return Algorithm::projected_gradient;
   }
-  throw Error("--algorithm: unknown rule '" + name + "' (choose mu or pgd)");
+  if (name == "hals") {
+    return Algorithm::hals;
+  }
+  if (name == "anls-bpp") {
+    return Algorithm::anls_bpp;
+  }
+  throw Error("--algorithm: unknown rule '" + name + "' (choose mu, pgd, hals or anls-bpp)");
 }
 
 std::string algorithm_name(Algorithm algorithm) {
@@ -22,6 +28,10 @@ std::string algorithm_name(Algorithm algorithm) {
       return "mu";
     case Algorithm::projected_gradient:
       return "pgd";
+    case Algorithm::hals:
+      return "hals";
+    case Algorithm::anls_bpp:
+      return "anls-bpp";
   }
   return "unknown";
 }
@@ -57,6 +67,19 @@ void validate(const RunOptions& options) {
   if (options.rule.learning_rate &&
       (!(*options.rule.learning_rate > 0.0) || !std::isfinite(*options.rule.learning_rate))) {
     throw Error("--learning-rate must be a positive number");
+  }
+  if (!(options.rule.alpha_W >= 0.0) || !std::isfinite(options.rule.alpha_W)) {
+    throw Error("--alpha-W must be 0 or more");
+  }
+  if (options.rule.alpha_H &&
+      (!(*options.rule.alpha_H >= 0.0) || !std::isfinite(*options.rule.alpha_H))) {
+    throw Error("--alpha-H must be 0 or more");
+  }
+  if (!(options.rule.l1_ratio >= 0.0 && options.rule.l1_ratio <= 1.0)) {
+    throw Error("--l1-ratio must be between 0 (pure L2) and 1 (pure L1)");
+  }
+  if (options.rule.inner_sweeps < 0) {
+    throw Error("--inner-sweeps must be 0 (automatic) or more");
   }
   if (options.print_every < 0) {
     throw Error("--print-every must be 0 (silent) or more");

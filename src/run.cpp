@@ -52,6 +52,9 @@ std::vector<io::Attribute> output_attributes(const RunOptions& options, const Co
       {"delta", options.rule.delta},
       {"lambda",
        options.rule.algorithm == Algorithm::projected_gradient ? options.rule.lambda : 0.0},
+      {"alpha_W", options.rule.alpha_W},
+      {"alpha_H", options.rule.alpha_H.value_or(options.rule.alpha_W)},
+      {"l1_ratio", options.rule.l1_ratio},
       {"ranks", static_cast<std::int64_t>(comm.size())},
       {"input", options.input},
       {"dataset", options.dataset},
@@ -113,11 +116,12 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
                                    options.init_file + ":/H");
   }
 
-  const auto rule = make_update_rule(options.rule);
+  const auto rule = make_update_rule(options.rule, shape.rows, shape.columns, options.rank);
+  const Penalties penalties = make_penalties(options.rule, shape.rows, shape.columns);
   const double bytes_before_loop = comm.communicated_bytes();
   ProgressPrinter progress(out, comm.is_root(), options.print_every);
-  const EngineResult result =
-      factorize(comm, V, totals[1], factors, *rule, options.stopping, std::ref(progress));
+  const EngineResult result = factorize(comm, V, totals[1], factors, *rule, penalties,
+                                        options.stopping, std::ref(progress));
   const double loop_bytes = comm.communicated_bytes() - bytes_before_loop;
 
   io_clock.time([&] {

@@ -21,7 +21,7 @@ struct HistoryEntry {
   int iteration = 0;
   double seconds = 0.0;         // since the loop started (rank 0's clock)
   double relative_error = 0.0;  // ‖V − WH‖_F / ‖V‖_F
-  double objective = 0.0;       // ½‖V − WH‖² + the rule's penalty
+  double objective = 0.0;       // ½‖V − WH‖² + the penalties
 };
 
 enum class StopReason { max_iterations, converged, time_limit };
@@ -48,7 +48,8 @@ using IterationCallback = std::function<void(const HistoryEntry&)>;
 /// `v_squared_norm` is ‖V‖²_F over all ranks. `factors` holds the start on entry and the
 /// result on exit. Every rank of `comm` must call it with the same settings.
 EngineResult factorize(Communicator& comm, const RowMatrix& local_rows, double v_squared_norm,
-                       Factors& factors, const UpdateRule& rule, const StoppingCriteria& stopping,
+                       Factors& factors, const UpdateRule& rule, const Penalties& penalties,
+                       const StoppingCriteria& stopping,
                        const IterationCallback& on_iteration = {});
 
 }  // namespace mpinmf

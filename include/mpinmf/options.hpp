@@ -11,9 +11,9 @@
 
 namespace mpinmf {
 
-enum class Algorithm { multiplicative, projected_gradient };
+enum class Algorithm { multiplicative, projected_gradient, hals, anls_bpp };
 
-/// "mu" or "pgd" as users type them; throws Error for anything else.
+/// "mu", "pgd", "hals" or "anls-bpp" as users type them; throws Error for anything else.
 Algorithm parse_algorithm(const std::string& name);
 std::string algorithm_name(Algorithm algorithm);
 
@@ -28,6 +28,12 @@ struct RuleSettings {
   double lambda = 0.01;
   /// Fixed step η; when absent, 1 / (largest eigenvalue of the block's Gram + λ).
   std::optional<double> learning_rate;
+  /// Elastic-net penalties, as scikit-learn names and scales them (see rules/penalty.hpp).
+  double alpha_W = 0.0;
+  std::optional<double> alpha_H;  // absent: the same as alpha_W
+  double l1_ratio = 0.0;
+  /// HALS: sweeps over the components per half-iteration; 0 chooses from the sizes.
+  int inner_sweeps = 0;
 };
 
 /// When the alternating loop stops.

@@ -1,16 +1,26 @@
 #include "mpinmf/rules/update_rule.hpp"
 
+#include "mpinmf/error.hpp"
+#include "mpinmf/rules/hals.hpp"
 #include "mpinmf/rules/multiplicative.hpp"
 #include "mpinmf/rules/projected_gradient.hpp"
 
 namespace mpinmf {
 
-std::unique_ptr<UpdateRule> make_update_rule(const RuleSettings& settings) {
+std::unique_ptr<UpdateRule> make_update_rule(const RuleSettings& settings, Index rows,
+                                             Index columns, Index rank) {
   switch (settings.algorithm) {
     case Algorithm::multiplicative:
       return std::make_unique<MultiplicativeRule>(settings.delta);
     case Algorithm::projected_gradient:
-      return std::make_unique<ProjectedGradientRule>(settings.lambda, settings.learning_rate);
+      return std::make_unique<ProjectedGradientRule>(settings.learning_rate);
+    case Algorithm::hals: {
+      const int sweeps = settings.inner_sweeps > 0 ? settings.inner_sweeps
+                                                   : automatic_hals_sweeps(rows, columns, rank);
+      return std::make_unique<HalsRule>(sweeps);
+    }
+    case Algorithm::anls_bpp:
+      throw Error("anls-bpp is not built yet");
   }
   return nullptr;
 }

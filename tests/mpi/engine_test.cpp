@@ -31,13 +31,28 @@ struct RuleCase {
   RuleSettings settings;
 };
 
+RuleSettings with_elastic_net(RuleSettings settings) {
+  settings.alpha_W = 0.002;
+  settings.alpha_H = 0.001;
+  settings.l1_ratio = 0.5;
+  return settings;
+}
+
 std::vector<RuleCase> every_rule() {
   RuleSettings mu;
   RuleSettings pgd;
   pgd.algorithm = Algorithm::projected_gradient;
   RuleSettings pgd_no_penalty = pgd;
   pgd_no_penalty.lambda = 0.0;
-  return {{"mu", mu}, {"pgd", pgd}, {"pgd-lambda0", pgd_no_penalty}};
+  RuleSettings hals;
+  hals.algorithm = Algorithm::hals;
+  return {{"mu", mu},
+          {"mu+elastic-net", with_elastic_net(mu)},
+          {"pgd", pgd},
+          {"pgd-lambda0", pgd_no_penalty},
+          {"pgd+elastic-net", with_elastic_net(pgd)},
+          {"hals", hals},
+          {"hals+elastic-net", with_elastic_net(hals)}};
 }
 
 class EngineTest : public ::testing::Test {
@@ -53,9 +68,10 @@ TEST_F(EngineTest, FactorsDoNotDependOnTheNumberOfRanks) {
   auto make_rows = [&](IndexRange rows) { return low_rank_rows(3, rows, n, 4, 0.05); };
   Communicator alone = world.split(world.rank());
   for (const RuleCase& rule_case : every_rule()) {
-    const auto rule = make_update_rule(rule_case.settings);
-    const Outcome together = factorize_rows(world, m, n, k, *rule, fixed_iterations(50), make_rows);
-    const Outcome single = factorize_rows(alone, m, n, k, *rule, fixed_iterations(50), make_rows);
+    const Outcome together =
+        factorize_rows(world, m, n, k, rule_case.settings, fixed_iterations(50), make_rows);
+    const Outcome single =
+        factorize_rows(alone, m, n, k, rule_case.settings, fixed_iterations(50), make_rows);
     const RowMatrix single_own_rows =
         single.factors.W.middleRows(together.rows.begin, together.rows.size());
     EXPECT_LT(relative_difference(world, together.factors.W, single_own_rows, true), 1e-10)
@@ -78,9 +94,9 @@ TEST_F(EngineTest, RanksWithoutRowsStillGiveTheSameFactors) {
   const Index n = 7;
   auto make_rows = [&](IndexRange rows) { return low_rank_rows(5, rows, n, 1, 0.1); };
   Communicator alone = world.split(world.rank());
-  const auto rule = make_update_rule(RuleSettings{});
-  const Outcome together = factorize_rows(world, m, n, 1, *rule, fixed_iterations(20), make_rows);
-  const Outcome single = factorize_rows(alone, m, n, 1, *rule, fixed_iterations(20), make_rows);
+  const RuleSettings mu;
+  const Outcome together = factorize_rows(world, m, n, 1, mu, fixed_iterations(20), make_rows);
+  const Outcome single = factorize_rows(alone, m, n, 1, mu, fixed_iterations(20), make_rows);
   EXPECT_LT(relative_difference(world, together.factors.H, single.factors.H, false), 1e-10);
   EXPECT_NEAR(together.result.history.back().relative_error,
               single.result.history.back().relative_error, 1e-10);
@@ -93,8 +109,8 @@ TEST_F(EngineTest, ObjectiveNeverIncreases) {
   // Noise-dominated data: the fit stays far from exact, so the Gram identity keeps its digits.
   auto make_rows = [&](IndexRange rows) { return low_rank_rows(11, rows, n, 3, 1.0); };
   for (const RuleCase& rule_case : every_rule()) {
-    const auto rule = make_update_rule(rule_case.settings);
-    const Outcome outcome = factorize_rows(world, m, n, 6, *rule, fixed_iterations(300), make_rows);
+    const Outcome outcome =
+        factorize_rows(world, m, n, 6, rule_case.settings, fixed_iterations(300), make_rows);
     const auto& history = outcome.result.history;
     ASSERT_EQ(history.size(), 301U);
     for (std::size_t t = 1; t < history.size(); ++t) {
@@ -116,9 +132,8 @@ TEST_F(EngineTest, RecoversAnExactLowRankMatrix) {
   pgd.algorithm = Algorithm::projected_gradient;
   pgd.lambda = 0.0;
   for (const RuleSettings& settings : {RuleSettings{}, pgd}) {
-    const auto rule = make_update_rule(settings);
     StoppingCriteria stopping = fixed_iterations(2000);
-    const Outcome outcome = factorize_rows(world, m, n, 5, *rule, stopping, make_rows);
+    const Outcome outcome = factorize_rows(world, m, n, 5, settings, stopping, make_rows);
     EXPECT_LE(outcome.result.history.back().relative_error, 1e-2)
         << algorithm_name(settings.algorithm);
   }
@@ -138,9 +153,8 @@ TEST_F(EngineTest, ReconstructsTheWriteupExample) {
   // The write-up's own δ = 0.001 damps the updates; its R run got within about 0.002, and
   // how close depends on the start, so that case only has to come near.
   for (const Case& c : {Case{RuleSettings{}, 0.002}, Case{writeup_delta, 0.004}, Case{pgd, 0.02}}) {
-    const auto rule = make_update_rule(c.settings);
     const Outcome outcome =
-        factorize_rows(world, 5, 6, 5, *rule, fixed_iterations(5000), testing::writeup_rows);
+        factorize_rows(world, 5, 6, 5, c.settings, fixed_iterations(5000), testing::writeup_rows);
     const RowMatrix reconstruction = outcome.factors.W * outcome.factors.H;
     const RowMatrix V = testing::writeup_rows(outcome.rows);
     const double worst = world.max(V.size() ? (reconstruction - V).cwiseAbs().maxCoeff() : 0.0);
@@ -155,12 +169,12 @@ TEST_F(EngineTest, ReconstructsTheWriteupExample) {
 // Stopping is decided from numbers every rank shares, so every rank stops together.
 TEST_F(EngineTest, AllRanksStopAtTheSameIteration) {
   auto make_rows = [&](IndexRange rows) { return low_rank_rows(9, rows, 40, 3, 0.01); };
-  const auto rule = make_update_rule(RuleSettings{});
+  const RuleSettings mu;
 
   StoppingCriteria by_tolerance;
   by_tolerance.max_iterations = 100000;
   by_tolerance.tolerance = 1e-3;
-  const Outcome converged = factorize_rows(world, 50, 40, 3, *rule, by_tolerance, make_rows);
+  const Outcome converged = factorize_rows(world, 50, 40, 3, mu, by_tolerance, make_rows);
   EXPECT_EQ(converged.result.stop_reason, StopReason::converged);
   EXPECT_LT(converged.result.iterations, 100000);
   EXPECT_EQ(world.max(converged.result.iterations), converged.result.iterations);
@@ -169,7 +183,7 @@ TEST_F(EngineTest, AllRanksStopAtTheSameIteration) {
   by_time.max_iterations = std::numeric_limits<int>::max();
   by_time.tolerance = 0.0;
   by_time.time_limit_seconds = 0.2;
-  const Outcome timed = factorize_rows(world, 50, 40, 3, *rule, by_time, make_rows);
+  const Outcome timed = factorize_rows(world, 50, 40, 3, mu, by_time, make_rows);
   EXPECT_EQ(timed.result.stop_reason, StopReason::time_limit);
   EXPECT_EQ(world.max(timed.result.iterations), timed.result.iterations);
   EXPECT_GE(timed.result.history.back().seconds, 0.2);
@@ -180,8 +194,8 @@ class PoisonOneRank final : public UpdateRule {
  public:
   explicit PoisonOneRank(bool poison) : poison_(poison) {}
   void update(Eigen::Ref<Matrix> factor, const Matrix& gram,
-              const Eigen::Ref<const Matrix>& product) const override {
-    multiplicative_update(factor, gram, product, 1e-16);
+              const Eigen::Ref<const Matrix>& product, const Penalty& penalty) const override {
+    multiplicative_update(factor, gram, product, penalty, 1e-16);
     if (poison_ && factor.cols() > 10) {  // the W half: this rank's own rows
       factor(0, 0) = std::numeric_limits<double>::quiet_NaN();
     }
@@ -196,7 +210,8 @@ TEST_F(EngineTest, NonFiniteValuesStopEveryRankWithOneError) {
   const PoisonOneRank rule(world.rank() == victim);
   auto make_rows = [&](IndexRange rows) { return low_rank_rows(4, rows, 30, 3, 0.1); };
   try {
-    factorize_rows(world, 12 * world.size(), 30, 3, rule, fixed_iterations(10), make_rows);
+    factorize_rows(world, 12 * world.size(), 30, 3, rule, Penalties{}, fixed_iterations(10),
+                   make_rows);
     ADD_FAILURE() << "the NaN was not detected";
   } catch (const AgreedError& error) {
     EXPECT_NE(std::string(error.what()).find("non-finite"), std::string::npos) << error.what();

@@ -26,8 +26,9 @@ struct Outcome {
 /// start of `seed`.
 template <typename MakeRows>
 Outcome factorize_rows(Communicator& comm, Index total_rows, Index columns, Index k,
-                       const UpdateRule& rule, const StoppingCriteria& stopping,
-                       MakeRows&& make_rows, std::uint64_t seed = 7) {
+                       const UpdateRule& rule, const Penalties& penalties,
+                       const StoppingCriteria& stopping, MakeRows&& make_rows,
+                       std::uint64_t seed = 7) {
   Outcome outcome;
   outcome.rows = even_block(total_rows, comm.size(), comm.rank());
   const RowMatrix V = make_rows(outcome.rows);
@@ -35,8 +36,19 @@ Outcome factorize_rows(Communicator& comm, Index total_rows, Index columns, Inde
   const double squared_norm = comm.sum(V.squaredNorm());
   outcome.factors = random_factors(seed, outcome.rows, columns, k,
                                    total / static_cast<double>(total_rows * columns));
-  outcome.result = factorize(comm, V, squared_norm, outcome.factors, rule, stopping);
+  outcome.result = factorize(comm, V, squared_norm, outcome.factors, rule, penalties, stopping);
   return outcome;
+}
+
+/// The same with the rule and penalties that `settings` describe.
+template <typename MakeRows>
+Outcome factorize_rows(Communicator& comm, Index total_rows, Index columns, Index k,
+                       const RuleSettings& settings, const StoppingCriteria& stopping,
+                       MakeRows&& make_rows, std::uint64_t seed = 7) {
+  const auto rule = make_update_rule(settings, total_rows, columns, k);
+  return factorize_rows(comm, total_rows, columns, k, *rule,
+                        make_penalties(settings, total_rows, columns), stopping,
+                        std::forward<MakeRows>(make_rows), seed);
 }
 
 /// ‖A − B‖_F / ‖B‖_F over all ranks' blocks.

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "mpinmf/rules/hals.hpp"
 #include "mpinmf/rules/multiplicative.hpp"
 #include "mpinmf/rules/projected_gradient.hpp"
 
@@ -31,7 +32,7 @@ TEST(MultiplicativeUpdate, MatchesLeeSeungFormula) {
   Matrix expected = p.X.array() * (p.A.transpose() * p.Y).array() /
                     ((p.A.transpose() * p.A * p.X).array() + delta);
   Matrix x = p.X;
-  multiplicative_update(x, p.gram(), p.product(), delta);
+  multiplicative_update(x, p.gram(), p.product(), Penalty{}, delta);
   EXPECT_LT((x - expected).norm(), 1e-12 * expected.norm());
 }
 
@@ -45,7 +46,7 @@ TEST(MultiplicativeUpdate, UpdatesWThroughItsTranspose) {
       W.array() * (V * H.transpose()).array() / ((W * H * H.transpose()).array() + 1e-9);
   const Matrix HHt = H * H.transpose();
   const RowMatrix VHt = V * H.transpose();
-  multiplicative_update(W.transpose(), HHt, VHt.transpose(), 1e-9);
+  multiplicative_update(W.transpose(), HHt, VHt.transpose(), Penalty{}, 1e-9);
   EXPECT_LT((W - expected).norm(), 1e-12 * expected.norm());
 }
 
@@ -54,7 +55,8 @@ TEST(MultiplicativeUpdate, NeverIncreasesTheObjectiveAndStaysNonNegative) {
   Matrix x = p.X;
   double previous = p.objective(x);
   for (int step = 0; step < 200; ++step) {
-    multiplicative_update(x, p.gram(), p.product(), std::numeric_limits<double>::epsilon());
+    multiplicative_update(x, p.gram(), p.product(), Penalty{},
+                          std::numeric_limits<double>::epsilon());
     const double now = p.objective(x);
     ASSERT_LE(now, previous * (1 + 1e-14)) << "step " << step;
     ASSERT_GE(x.minCoeff(), 0.0);
@@ -66,7 +68,7 @@ TEST(MultiplicativeUpdate, ZeroDenominatorsGiveNoNaN) {
   Matrix x = Matrix::Zero(2, 3);
   const Matrix gram = Matrix::Zero(2, 2);
   const Matrix product = Matrix::Zero(2, 3);
-  multiplicative_update(x, gram, product, std::numeric_limits<double>::epsilon());
+  multiplicative_update(x, gram, product, Penalty{}, std::numeric_limits<double>::epsilon());
   EXPECT_TRUE(x.allFinite());
 }
 
@@ -85,18 +87,18 @@ TEST(ProjectedGradient, MatchesTheWriteupGradientStepWithTheResidualFormed) {
   const Matrix expected =
       (p.X + eta * (p.A.transpose() * (p.Y - p.A * p.X) - lambda * p.X)).cwiseMax(0.0);
   Matrix x = p.X;
-  projected_gradient_update(x, p.gram(), p.product(), lambda, eta);
+  projected_gradient_update(x, p.gram(), p.product(), Penalty{0.0, lambda}, eta);
   EXPECT_LT((x - expected).norm(), 1e-12 * expected.norm());
 }
 
 TEST(ProjectedGradient, AutomaticStepNeverIncreasesThePenalizedObjective) {
   for (const double lambda : {0.0, 0.01, 1.0}) {
     const HalfProblem p(50, 8, 20, 5);
-    const ProjectedGradientRule rule(lambda, std::nullopt);
+    const ProjectedGradientRule rule(std::nullopt);
     Matrix x = p.X;
     double previous = p.objective(x, lambda);
     for (int step = 0; step < 300; ++step) {
-      rule.update(x, p.gram(), p.product());
+      rule.update(x, p.gram(), p.product(), Penalty{0.0, lambda});
       const double now = p.objective(x, lambda);
       ASSERT_LE(now, previous * (1 + 1e-14)) << "lambda " << lambda << " step " << step;
       ASSERT_GE(x.minCoeff(), 0.0);
@@ -105,10 +107,78 @@ TEST(ProjectedGradient, AutomaticStepNeverIncreasesThePenalizedObjective) {
   }
 }
 
-TEST(ProjectedGradient, PenaltyIsHalfLambdaTimesSquaredNorms) {
-  const ProjectedGradientRule rule(0.2, std::nullopt);
-  EXPECT_DOUBLE_EQ(rule.penalty(3.0, 5.0), 0.5 * 0.2 * 8.0);
-  EXPECT_EQ(MultiplicativeRule(1e-9).penalty(3.0, 5.0), 0.0);
+/// ½‖Y − A X‖² + l1·ΣX + ½·l2·‖X‖², the objective every rule decreases.
+double penalized_objective(const HalfProblem& p, const Matrix& x, const Penalty& penalty) {
+  return p.objective(x) + penalty.value(x.sum(), x.squaredNorm());
+}
+
+TEST(EveryFrobeniusRule, NeverIncreasesThePenalizedObjective) {
+  const HalfProblem p(60, 7, 25, 6);
+  RuleSettings mu;
+  RuleSettings pgd;
+  pgd.algorithm = Algorithm::projected_gradient;
+  RuleSettings hals;
+  hals.algorithm = Algorithm::hals;
+  for (const RuleSettings& settings : {mu, pgd, hals}) {
+    for (const Penalty& penalty :
+         {Penalty{}, Penalty{0.5, 0.0}, Penalty{0.0, 2.0}, Penalty{1.0, 1.0}}) {
+      const auto rule = make_update_rule(settings, 60, 25, 7);
+      Matrix x = p.X;
+      double previous = penalized_objective(p, x, penalty);
+      for (int step = 0; step < 100; ++step) {
+        rule->update(x, p.gram(), p.product(), penalty);
+        const double now = penalized_objective(p, x, penalty);
+        ASSERT_LE(now, previous * (1 + 1e-13) + 1e-13)
+            << algorithm_name(settings.algorithm) << " l1 " << penalty.l1 << " l2 " << penalty.l2
+            << " step " << step;
+        ASSERT_GE(x.minCoeff(), 0.0);
+        previous = now;
+      }
+    }
+  }
+}
+
+TEST(Hals, OneSweepMinimizesEachComponentExactly) {
+  // With k = 1 a HALS step is the exact non-negative least-squares solution.
+  const HalfProblem p(30, 1, 8, 7);
+  Matrix x = p.X;
+  hals_update(x, p.gram(), p.product(), Penalty{}, 1);
+  const Matrix exact = (p.product() / p.gram()(0, 0)).cwiseMax(kHalsFloor);
+  EXPECT_LT((x - exact).norm(), 1e-12 * exact.norm());
+}
+
+TEST(Hals, KeepsEveryEntryAboveTheFloorAndSkipsDeadComponents) {
+  const HalfProblem p(20, 3, 6, 8);
+  Matrix gram = p.gram();
+  gram.row(1).setZero();
+  gram.col(1).setZero();
+  Matrix x = p.X;
+  const Eigen::RowVectorXd untouched = x.row(1);
+  hals_update(x, gram, p.product(), Penalty{}, 3);
+  EXPECT_GE(x.minCoeff(), kHalsFloor);
+  EXPECT_TRUE(x.row(1) == untouched);
+  EXPECT_TRUE(x.allFinite());
+}
+
+TEST(Hals, AutomaticSweepsGrowWithTheProductCostAndAreCapped) {
+  EXPECT_EQ(automatic_hals_sweeps(5, 5, 9), 1);
+  EXPECT_EQ(automatic_hals_sweeps(2000, 1000, 10), 5);
+  EXPECT_GE(automatic_hals_sweeps(100, 100, 20), 2);
+}
+
+TEST(Penalties, AreScaledAsScikitLearnScalesThem) {
+  RuleSettings settings;
+  settings.alpha_W = 0.5;
+  settings.l1_ratio = 0.25;
+  const Penalties same = make_penalties(settings, 30, 20);
+  EXPECT_DOUBLE_EQ(same.W.l1, 0.5 * 0.25 * 20);
+  EXPECT_DOUBLE_EQ(same.W.l2, 0.5 * 0.75 * 20);
+  EXPECT_DOUBLE_EQ(same.H.l1, 0.5 * 0.25 * 30);  // alpha_H defaults to alpha_W
+  settings.alpha_H = 0.0;
+  EXPECT_FALSE(make_penalties(settings, 30, 20).H.any());
+  settings.algorithm = Algorithm::projected_gradient;
+  settings.lambda = 0.1;
+  EXPECT_DOUBLE_EQ(make_penalties(settings, 30, 20).H.l2, 0.1);
 }
 
 TEST(MakeUpdateRule, BuildsTheRuleNamed) {
@@ -116,6 +186,8 @@ TEST(MakeUpdateRule, BuildsTheRuleNamed) {
   EXPECT_NE(dynamic_cast<MultiplicativeRule*>(make_update_rule(settings).get()), nullptr);
   settings.algorithm = Algorithm::projected_gradient;
   EXPECT_NE(dynamic_cast<ProjectedGradientRule*>(make_update_rule(settings).get()), nullptr);
+  settings.algorithm = Algorithm::hals;
+  EXPECT_NE(dynamic_cast<HalsRule*>(make_update_rule(settings).get()), nullptr);
 }
 
 }  // namespace

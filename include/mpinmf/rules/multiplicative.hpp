@@ -5,17 +5,19 @@
 
 namespace mpinmf {
 
-/// X ← X ∘ B ⊘ (G X + δ): H ← H ∘ WᵀV ⊘ (WᵀW H + δ), and the same for Wᵀ. The products
-/// are grouped so that nothing larger than X is formed.
+/// X ← X ∘ B ⊘ (G X + l2·X + l1 + δ): H ← H ∘ WᵀV ⊘ (WᵀW H + δ), and the same for Wᵀ. The
+/// penalty's gradient joins the denominator (as scikit-learn does), which keeps every
+/// step non-negative and the objective non-increasing. Nothing larger than X is formed.
 void multiplicative_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
-                           const Eigen::Ref<const Matrix>& product, double delta);
+                           const Eigen::Ref<const Matrix>& product, const Penalty& penalty,
+                           double delta);
 
 class MultiplicativeRule final : public UpdateRule {
  public:
   explicit MultiplicativeRule(double delta) : delta_(delta) {}
   void update(Eigen::Ref<Matrix> factor, const Matrix& gram,
-              const Eigen::Ref<const Matrix>& product) const override {
-    multiplicative_update(factor, gram, product, delta_);
+              const Eigen::Ref<const Matrix>& product, const Penalty& penalty) const override {
+    multiplicative_update(factor, gram, product, penalty, delta_);
   }
 
  private:

@@ -1,5 +1,5 @@
 #pragma once
-// Projected gradient descent with an L2 penalty, on ½‖Y − A X‖² + (λ/2)‖X‖².
+// Projected gradient descent on ½‖Y − A X‖² + l1·‖X‖₁ + ½·l2·‖X‖² (the pgd rule's λ is l2).
 
 #include <optional>
 
@@ -7,27 +7,24 @@
 
 namespace mpinmf {
 
-/// 1 / (largest eigenvalue of G + λ): the inverse Lipschitz constant of the block's
+/// 1 / (largest eigenvalue of G + l2): the inverse Lipschitz constant of the block's
 /// gradient, the step for which a projected gradient step never increases the objective.
-double safe_step(const Matrix& gram, double lambda);
+double safe_step(const Matrix& gram, double l2);
 
-/// X ← [X − η (G X − B + λ X)]₊, which is W ← [W + η((V − WH)Hᵀ − λW)]₊ (and the same for
-/// H) with the residual V − WH never formed.
+/// X ← [X − η ((G + l2) X − B + l1)]₊, which is W ← [W + η((V − WH)Hᵀ − λW)]₊ (and the same
+/// for H) with the residual V − WH never formed.
 void projected_gradient_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
-                               const Eigen::Ref<const Matrix>& product, double lambda, double step);
+                               const Eigen::Ref<const Matrix>& product, const Penalty& penalty,
+                               double step);
 
 class ProjectedGradientRule final : public UpdateRule {
  public:
-  ProjectedGradientRule(double lambda, std::optional<double> learning_rate)
-      : lambda_(lambda), learning_rate_(learning_rate) {}
+  explicit ProjectedGradientRule(std::optional<double> learning_rate)
+      : learning_rate_(learning_rate) {}
   void update(Eigen::Ref<Matrix> factor, const Matrix& gram,
-              const Eigen::Ref<const Matrix>& product) const override;
-  [[nodiscard]] double penalty(double w_squared_norm, double h_squared_norm) const override {
-    return 0.5 * lambda_ * (w_squared_norm + h_squared_norm);
-  }
+              const Eigen::Ref<const Matrix>& product, const Penalty& penalty) const override;
 
  private:
-  double lambda_;
   std::optional<double> learning_rate_;
 };
 

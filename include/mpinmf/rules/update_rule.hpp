@@ -1,15 +1,17 @@
 #pragma once
 // An update rule improves one factor with the other held fixed. Both halves of NMF are
-// the same problem, min over X ≥ 0 of ½‖Y − A X‖² (+ penalty), and a rule sees it only
-// through the k×k Gram G = AᵀA and the k×c product B = AᵀY:
+// the same problem, min over X ≥ 0 of ½‖Y − A X‖² + l1·‖X‖₁ + ½·l2·‖X‖², and a rule sees
+// it only through the k×k Gram G = AᵀA and the k×c product B = AᵀY:
 //   H half: X = H's columns,  G = WᵀW, B = WᵀV's columns
 //   W half: X = Wᵀ,           G = HHᵀ, B = (VHᵀ)ᵀ
-// Rules are pure local functions: no MPI, no I/O, no state between calls.
+// Rules are pure local functions: no MPI, no I/O, no state between calls. Each column of X
+// is its own problem, so a rule's answer for a column never depends on which other
+// columns a rank holds: that keeps results independent of the number of ranks.
 
 #include <memory>
-#include <string>
 
 #include "mpinmf/options.hpp"
+#include "mpinmf/rules/penalty.hpp"
 #include "mpinmf/types.hpp"
 
 namespace mpinmf {
@@ -20,16 +22,12 @@ class UpdateRule {
 
   /// Updates `factor` (k×c) in place from `gram` (k×k) and `product` (k×c).
   virtual void update(Eigen::Ref<Matrix> factor, const Matrix& gram,
-                      const Eigen::Ref<const Matrix>& product) const = 0;
-
-  /// The penalty the rule adds to ½‖V − WH‖², from ‖W‖²_F and ‖H‖²_F.
-  [[nodiscard]] virtual double penalty(double w_squared_norm, double h_squared_norm) const {
-    (void)w_squared_norm;
-    (void)h_squared_norm;
-    return 0.0;
-  }
+                      const Eigen::Ref<const Matrix>& product, const Penalty& penalty) const = 0;
 };
 
-std::unique_ptr<UpdateRule> make_update_rule(const RuleSettings& settings);
+/// The rule `settings` names, for a V of `rows` × `columns` and k = `rank` (HALS sizes its
+/// sweeps by them).
+std::unique_ptr<UpdateRule> make_update_rule(const RuleSettings& settings, Index rows = 1,
+                                             Index columns = 1, Index rank = 1);
 
 }  // namespace mpinmf

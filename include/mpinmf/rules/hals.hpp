@@ -1,0 +1,36 @@
+#pragma once
+// Hierarchical alternating least squares (Cichocki & Phan): exact minimisation over one
+// component (one row of X) at a time, in sweeps over the k components. Following Gillis &
+// Glineur, several sweeps reuse the same Gram and product, since a sweep costs O(k²c)
+// against the O(mnk) of forming them.
+
+#include "mpinmf/rules/update_rule.hpp"
+
+namespace mpinmf {
+
+/// Entries never fall below this, so that a component cannot vanish for good: an exactly
+/// zero row of X would zero a row of the next Gram and freeze that component.
+inline constexpr double kHalsFloor = 1e-16;
+
+/// `sweeps` HALS sweeps: for each component j,
+///   x_j ← max(floor, x_j + (b_j − l1 − (G + l2) x_j-row-of-GX) / (G_jj + l2)).
+void hals_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
+                 const Eigen::Ref<const Matrix>& product, const Penalty& penalty, int sweeps);
+
+/// Sweeps per half-iteration that pay for themselves: about half of how many sweeps cost as
+/// much as forming the product (≈ min(m, n) / (k + 1)), capped at 5.
+int automatic_hals_sweeps(Index rows, Index columns, Index rank);
+
+class HalsRule final : public UpdateRule {
+ public:
+  explicit HalsRule(int sweeps) : sweeps_(sweeps) {}
+  void update(Eigen::Ref<Matrix> factor, const Matrix& gram,
+              const Eigen::Ref<const Matrix>& product, const Penalty& penalty) const override {
+    hals_update(factor, gram, product, penalty, sweeps_);
+  }
+
+ private:
+  int sweeps_;
+};
+
+}  // namespace mpinmf
