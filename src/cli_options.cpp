@@ -26,11 +26,20 @@ Example:
 )";
 
 constexpr const char* kFooter = R"(
-Rules:
-  mu   Lee & Seung's multiplicative updates: simple, never increases the objective,
-       slow to converge (thousands of iterations for a tight fit).
-  pgd  projected gradient with an L2 penalty λ (--lambda); the step adapts to the data
-       unless --learning-rate fixes it.
+Rules (all minimize ½‖V − WH‖² plus the penalties; each never increases it):
+  mu        Lee & Seung's multiplicative updates, the reference (R's NMF "lee"):
+            simple, slow to converge (thousands of iterations for a tight fit).
+  pgd       projected gradient with an L2 penalty λ (--lambda); the step adapts to the
+            data unless --learning-rate fixes it.
+  hals      hierarchical alternating least squares, several cheap sweeps over the
+            components per iteration: fast, the usual first choice.
+  anls-bpp  alternating non-negative least squares, each half solved exactly by block
+            principal pivoting: fewest iterations, the most accurate, best for small k.
+
+Penalties (scikit-learn's names and scaling, so settings carry across):
+  α_W·ρ·n·‖W‖₁ + ½·α_W·(1 − ρ)·n·‖W‖² + α_H·ρ·m·‖H‖₁ + ½·α_H·(1 − ρ)·m·‖H‖²
+  with α = --alpha-W / --alpha-H, ρ = --l1-ratio, V m × n. L1 (ρ = 1) makes factors
+  sparse, L2 (ρ = 0) keeps them small.
 
 Exit status: 0 on success, 1 when the run fails (bad input, I/O error), 2 for a usage
 error. Every rank exits with the same status.
@@ -43,6 +52,7 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   RunOptions& o = result.options;
   std::string algorithm = "mu";
   double learning_rate = 0.0;
+  double alpha_H = 0.0;
 
   po::options_description data("Input and output");
   data.add_options()("input,i", po::value(&o.input)->value_name("FILE"),
@@ -59,7 +69,7 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   model.add_options()("rank,k", po::value(&o.rank)->value_name("K"),
                       "number of components k, 1 ≤ k ≤ min(m, n) (required)")(
       "algorithm,a", po::value(&algorithm)->value_name("RULE")->default_value(algorithm),
-      "update rule: mu or pgd (see Rules below)")(
+      "update rule: mu, pgd, hals or anls-bpp (see Rules below)")(
       "delta", po::value(&o.rule.delta)->value_name("δ")->default_value(o.rule.delta),
       "mu: added to denominators; the default only guards against 0/0, larger values "
       "(the R write-up uses 0.001) damp the updates")(
@@ -67,7 +77,16 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
       "pgd: L2 penalty, minimizes ½‖V − WH‖² + λ/2 (‖W‖² + ‖H‖²)")(
       "learning-rate", po::value(&learning_rate)->value_name("η"),
       "pgd: fixed step; default: 1 / (largest eigenvalue of the k × k Gram + λ), "
-      "which never increases the objective");
+      "which never increases the objective")(
+      "alpha-W", po::value(&o.rule.alpha_W)->value_name("α")->default_value(0.0),
+      "penalty weight on W (see Penalties below)")(
+      "alpha-H", po::value(&alpha_H)->value_name("α"),
+      "penalty weight on H; default: the same as --alpha-W")(
+      "l1-ratio", po::value(&o.rule.l1_ratio)->value_name("ρ")->default_value(0.0),
+      "share of L1 in the penalties: 0 pure L2, 1 pure L1 (sparse factors)")(
+      "inner-sweeps", po::value(&o.rule.inner_sweeps)->value_name("N")->default_value(0),
+      "hals: sweeps over the components per half-iteration (0: chosen from the sizes, "
+      "at most 5)");
 
   po::options_description start("Start");
   start.add_options()("seed", po::value(&o.seed)->default_value(o.seed),
@@ -115,6 +134,9 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
     o.rule.algorithm = parse_algorithm(algorithm);
     if (values.count("learning-rate") != 0U) {
       o.rule.learning_rate = learning_rate;
+    }
+    if (values.count("alpha-H") != 0U) {
+      o.rule.alpha_H = alpha_H;
     }
     validate(o);
   } catch (const po::error& error) {

@@ -45,7 +45,13 @@ TEST(CommandLineParsing, ReadsRuleAndStoppingOptions) {
                                      "--threads",
                                      "2",
                                      "--print-every",
-                                     "0"});
+                                     "0",
+                                     "--alpha-W",
+                                     "0.5",
+                                     "--l1-ratio",
+                                     "1",
+                                     "--inner-sweeps",
+                                     "3"});
   ASSERT_EQ(command.action, Action::run) << command.message;
   const RunOptions& o = command.options;
   EXPECT_EQ(o.rule.algorithm, Algorithm::projected_gradient);
@@ -57,6 +63,13 @@ TEST(CommandLineParsing, ReadsRuleAndStoppingOptions) {
   EXPECT_EQ(o.seed, 12345678901ULL);
   EXPECT_EQ(o.threads, 2);
   EXPECT_EQ(o.print_every, 0);
+  EXPECT_EQ(o.rule.alpha_W, 0.5);
+  EXPECT_FALSE(o.rule.alpha_H.has_value());
+  EXPECT_EQ(o.rule.l1_ratio, 1.0);
+  EXPECT_EQ(o.rule.inner_sweeps, 3);
+  EXPECT_EQ(parse({"-i", "a", "-o", "b", "-k", "2", "-a", "hals", "--alpha-H", "0.1"})
+                .options.rule.alpha_H.value_or(-1.0),
+            0.1);
 }
 
 TEST(CommandLineParsing, HelpExplainsEveryGroup) {
@@ -84,6 +97,8 @@ TEST(CommandLineParsing, UsageErrorsSayWhatIsWrong) {
       {{"-i", "a.h5", "-o", "b.h5", "-k", "2", "--delta", "0"}, "--delta must be a positive"},
       {{"-i", "a.h5", "-o", "b.h5", "-k", "2", "--lambda", "-1"}, "--lambda must be 0 or more"},
       {{"-i", "a.h5", "-o", "a.h5", "-k", "2"}, "--output must differ"},
+      {{"-i", "a.h5", "-o", "b.h5", "-k", "2", "--l1-ratio", "1.5"}, "--l1-ratio must be between"},
+      {{"-i", "a.h5", "-o", "b.h5", "-k", "2", "--alpha-W", "-1"}, "--alpha-W must be 0 or more"},
   };
   for (const Case& c : cases) {
     const CommandLine command = parse(c.arguments);
