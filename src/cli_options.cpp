@@ -26,7 +26,8 @@ Example:
 )";
 
 constexpr const char* kFooter = R"(
-Rules (all minimize ½‖V − WH‖² plus the penalties; each never increases it):
+Rules (the Frobenius rules minimize ½‖V − WH‖² plus the penalties, kl the divergence;
+each never increases its objective):
   mu        Lee & Seung's multiplicative updates, the reference (R's NMF "lee"):
             simple, slow to converge (thousands of iterations for a tight fit).
   pgd       projected gradient with an L2 penalty λ (--lambda); the step adapts to the
@@ -35,6 +36,8 @@ Rules (all minimize ½‖V − WH‖² plus the penalties; each never increases 
             components per iteration: fast, the usual first choice.
   anls-bpp  alternating non-negative least squares, each half solved exactly by block
             principal pivoting: fewest iterations, the most accurate, best for small k.
+  kl        multiplicative updates for the Kullback–Leibler divergence D(V ‖ WH),
+            for counts (Poisson noise): single-cell, text, ratings.
 
 Penalties (scikit-learn's names and scaling, so settings carry across):
   α_W·ρ·n·‖W‖₁ + ½·α_W·(1 − ρ)·n·‖W‖² + α_H·ρ·m·‖H‖₁ + ½·α_H·(1 − ρ)·m·‖H‖²
@@ -69,7 +72,7 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   model.add_options()("rank,k", po::value(&o.rank)->value_name("K"),
                       "number of components k, 1 ≤ k ≤ min(m, n) (required)")(
       "algorithm,a", po::value(&algorithm)->value_name("RULE")->default_value(algorithm),
-      "update rule: mu, pgd, hals or anls-bpp (see Rules below)")(
+      "update rule: mu, pgd, hals, anls-bpp or kl (see Rules below)")(
       "delta", po::value(&o.rule.delta)->value_name("δ")->default_value(o.rule.delta),
       "mu: added to denominators; the default only guards against 0/0, larger values "
       "(the R write-up uses 0.001) damp the updates")(

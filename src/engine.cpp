@@ -7,18 +7,6 @@
 
 namespace mpinmf {
 
-std::string describe(StopReason reason) {
-  switch (reason) {
-    case StopReason::max_iterations:
-      return "reached --max-iter";
-    case StopReason::converged:
-      return "converged (relative decrease below --tol)";
-    case StopReason::time_limit:
-      return "reached --time-limit";
-  }
-  return "unknown";
-}
-
 namespace {
 
 /// What the ranks sum after each W update: WᵀW, the cross term ⟨W_p, V_p Hᵀ⟩, ‖W_p‖₁ and
@@ -45,26 +33,11 @@ class MonitorSums {
   std::vector<double> buffer_;
 };
 
-std::vector<IndexRange> column_blocks(Index columns, int parts) {
-  std::vector<IndexRange> blocks;
-  blocks.reserve(static_cast<std::size_t>(parts));
-  for (int part = 0; part < parts; ++part) {
-    blocks.push_back(even_block(columns, parts, part));
-  }
-  return blocks;
-}
-
 HistoryEntry evaluate(int iteration, const MonitorSums& sums, const Matrix& H, const Matrix& HHt,
                       double v_squared_norm, const Penalties& penalties) {
   const double residual_squared =
       v_squared_norm - 2.0 * sums.cross_term() + sums.gram().cwiseProduct(HHt).sum();
-  if (!std::isfinite(residual_squared)) {
-    // Every rank holds the same sums, so every rank throws here together.
-    throw AgreedError("non-finite values (NaN or Inf) appeared in W or H at iteration " +
-                          std::to_string(iteration) +
-                          "; try a larger --delta or a smaller --learning-rate",
-                      0);
-  }
+  require_finite(residual_squared, iteration, "try a larger --delta or a smaller --learning-rate");
   // Rounding can push the identity slightly below zero at an exact fit.
   const double clamped = std::max(residual_squared, 0.0);
   HistoryEntry entry;
@@ -135,14 +108,8 @@ EngineResult factorize(Communicator& comm, const RowMatrix& local_rows, double v
       on_iteration(result.history.back());
     }
 
-    const HistoryEntry& now = result.history.back();
-    if (stopping.tolerance > 0.0 && previous > 0.0 &&
-        (previous - now.objective) / previous < stopping.tolerance) {
-      result.stop_reason = StopReason::converged;
-      break;
-    }
-    if (stopping.time_limit_seconds > 0.0 && now.seconds >= stopping.time_limit_seconds) {
-      result.stop_reason = StopReason::time_limit;
+    if (const auto reason = stop_reason(stopping, previous, result.history.back())) {
+      result.stop_reason = *reason;
       break;
     }
   }

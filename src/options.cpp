@@ -19,7 +19,10 @@ Algorithm parse_algorithm(const std::string& name) {
   if (name == "anls-bpp") {
     return Algorithm::anls_bpp;
   }
-  throw Error("--algorithm: unknown rule '" + name + "' (choose mu, pgd, hals or anls-bpp)");
+  if (name == "kl") {
+    return Algorithm::kullback_leibler;
+  }
+  throw Error("--algorithm: unknown rule '" + name + "' (choose mu, pgd, hals, anls-bpp or kl)");
 }
 
 std::string algorithm_name(Algorithm algorithm) {
@@ -32,6 +35,8 @@ std::string algorithm_name(Algorithm algorithm) {
       return "hals";
     case Algorithm::anls_bpp:
       return "anls-bpp";
+    case Algorithm::kullback_leibler:
+      return "kl";
   }
   return "unknown";
 }
@@ -77,6 +82,10 @@ void validate(const RunOptions& options) {
   }
   if (!(options.rule.l1_ratio >= 0.0 && options.rule.l1_ratio <= 1.0)) {
     throw Error("--l1-ratio must be between 0 (pure L2) and 1 (pure L1)");
+  }
+  if (options.rule.algorithm == Algorithm::kullback_leibler &&
+      (options.rule.alpha_W > 0.0 || options.rule.alpha_H.value_or(0.0) > 0.0)) {
+    throw Error("--alpha-W and --alpha-H apply to the Frobenius rules only, not to kl");
   }
   if (options.rule.inner_sweeps < 0) {
     throw Error("--inner-sweeps must be 0 (automatic) or more");

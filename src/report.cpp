@@ -53,6 +53,8 @@ void print_summary(std::ostream& out, const RunSummary& s) {
       << "  iterations       " << s.iterations << " (" << s.stop_reason << ")\n"
       << "  relative error   " << format("%.6e", s.relative_error) << " (start "
       << format("%.6e", s.initial_relative_error) << ")\n"
+      << "  objective        " << format("%.6e", s.objective)
+      << (s.algorithm == "kl" ? "   (D(V ‖ WH))\n" : "   (½‖V − WH‖² + penalties)\n")
       << "  wall time        " << format("%.3f s", s.wall_seconds) << "\n"
       << "    compute        " << format("%.3f s", s.compute_seconds) << "\n"
       << "    communication  " << format("%.3f s", s.communication_seconds) << "\n"

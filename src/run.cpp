@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "mpinmf/engine.hpp"
+#include "mpinmf/engine_kl.hpp"
 #include "mpinmf/error.hpp"
 #include "mpinmf/init.hpp"
 #include "mpinmf/io/dense_reader.hpp"
@@ -116,12 +117,18 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
                                    options.init_file + ":/H");
   }
 
-  const auto rule = make_update_rule(options.rule, shape.rows, shape.columns, options.rank);
-  const Penalties penalties = make_penalties(options.rule, shape.rows, shape.columns);
   const double bytes_before_loop = comm.communicated_bytes();
   ProgressPrinter progress(out, comm.is_root(), options.print_every);
-  const EngineResult result = factorize(comm, V, totals[1], factors, *rule, penalties,
-                                        options.stopping, std::ref(progress));
+  const EngineResult result = [&] {
+    if (options.rule.algorithm == Algorithm::kullback_leibler) {
+      return factorize_kl(comm, V, totals[1], factors, options.rule.delta, options.stopping,
+                          std::ref(progress));
+    }
+    const auto rule = make_update_rule(options.rule, shape.rows, shape.columns, options.rank);
+    return factorize(comm, V, totals[1], factors, *rule,
+                     make_penalties(options.rule, shape.rows, shape.columns), options.stopping,
+                     std::ref(progress));
+  }();
   const double loop_bytes = comm.communicated_bytes() - bytes_before_loop;
 
   io_clock.time([&] {

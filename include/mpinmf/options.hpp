@@ -11,9 +11,9 @@
 
 namespace mpinmf {
 
-enum class Algorithm { multiplicative, projected_gradient, hals, anls_bpp };
+enum class Algorithm { multiplicative, projected_gradient, hals, anls_bpp, kullback_leibler };
 
-/// "mu", "pgd", "hals" or "anls-bpp" as users type them; throws Error for anything else.
+/// "mu", "pgd", "hals", "anls-bpp" or "kl" as users type them; throws Error for anything else.
 Algorithm parse_algorithm(const std::string& name);
 std::string algorithm_name(Algorithm algorithm);
 

@@ -21,8 +21,11 @@ std::unique_ptr<UpdateRule> make_update_rule(const RuleSettings& settings, Index
     }
     case Algorithm::anls_bpp:
       throw Error("anls-bpp is not built yet");
+    case Algorithm::kullback_leibler:
+      break;  // not a Frobenius rule: it has a loop of its own (engine_kl)
   }
-  return nullptr;
+  throw Error("make_update_rule: " + algorithm_name(settings.algorithm) +
+              " is not a rule of the Frobenius loop");
 }
 
 }  // namespace mpinmf

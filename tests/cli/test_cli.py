@@ -159,6 +159,43 @@ class CommandLineTest(unittest.TestCase):
         for text in ["--input", "--rank", "--algorithm", "--max-iter", "--init-file"]:
             self.assertIn(text, run.stdout)
 
+    def test_kl_and_mu_match_a_numpy_reference_of_the_same_formulas(self):
+        rng = np.random.default_rng(7)
+        V = low_rank(30, 20, 3) + 0.05 * rng.random((30, 20))
+        V[3, 4] = 0.0
+        W0, H0 = rng.random((30, 4)) + 0.1, rng.random((4, 20)) + 0.1
+        write_matrix(self.path("v.h5"), V)
+        with h5py.File(self.path("start.h5"), "w") as start:
+            start["W"], start["H"] = W0, H0
+        delta = np.finfo(float).eps  # mpinmf's default --delta
+
+        def reference(rule, iterations=100):
+            W, H = W0.copy(), H0.copy()
+            for _ in range(iterations):
+                if rule == "mu":
+                    H = H * (W.T @ V) / (W.T @ W @ H + delta)
+                    W = W * (V @ H.T) / (W @ (H @ H.T) + delta)
+                else:
+                    H = H * (W.T @ (V / (W @ H + delta))) / (W.sum(axis=0)[:, None] + delta)
+                    W = W * ((V / (W @ H + delta)) @ H.T) / (H.sum(axis=1)[None, :] + delta)
+            return W, H
+
+        for rule in ["kl", "mu"]:
+            name = f"out-{rule}.h5"
+            run = self.run_mpinmf(["-i", "v.h5", "-k", 4, "-a", rule, "-o", name, "--max-iter", 100,
+                                   "--tol", 0, "--init-file", "start.h5"])
+            self.assertEqual(run.returncode, 0, run)
+            with h5py.File(self.path(name), "r") as result:
+                for ours, theirs in zip((result["W"][()], result["H"][()]), reference(rule)):
+                    error = np.linalg.norm(ours - theirs) / np.linalg.norm(theirs)
+                    self.assertLess(error, 1e-10, rule)
+                if rule == "kl":
+                    W, H = reference(rule)
+                    WH = W @ H
+                    positive = V > 0
+                    divergence = (V[positive] * np.log(V[positive] / WH[positive])).sum() - V.sum() + WH.sum()
+                    self.assertAlmostEqual(result.attrs["objective"] / divergence, 1.0, places=10)
+
     # Bad input: one clear line, non-zero exit on every rank, no hang, no output.
 
     def test_negative_entry_is_named(self):

@@ -46,7 +46,10 @@ std::vector<RuleCase> every_rule() {
   pgd_no_penalty.lambda = 0.0;
   RuleSettings hals;
   hals.algorithm = Algorithm::hals;
+  RuleSettings kl;
+  kl.algorithm = Algorithm::kullback_leibler;
   return {{"mu", mu},
+          {"kl", kl},
           {"mu+elastic-net", with_elastic_net(mu)},
           {"pgd", pgd},
           {"pgd-lambda0", pgd_no_penalty},

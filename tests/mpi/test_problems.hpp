@@ -5,6 +5,7 @@
 
 #include "mpinmf/comm.hpp"
 #include "mpinmf/engine.hpp"
+#include "mpinmf/engine_kl.hpp"
 #include "mpinmf/init.hpp"
 
 namespace mpinmf::testing {
@@ -45,6 +46,17 @@ template <typename MakeRows>
 Outcome factorize_rows(Communicator& comm, Index total_rows, Index columns, Index k,
                        const RuleSettings& settings, const StoppingCriteria& stopping,
                        MakeRows&& make_rows, std::uint64_t seed = 7) {
+  if (settings.algorithm == Algorithm::kullback_leibler) {
+    Outcome outcome;
+    outcome.rows = even_block(total_rows, comm.size(), comm.rank());
+    const RowMatrix V = make_rows(outcome.rows);
+    const double total = comm.sum(V.sum());
+    const double squared_norm = comm.sum(V.squaredNorm());
+    outcome.factors = random_factors(seed, outcome.rows, columns, k,
+                                     total / static_cast<double>(total_rows * columns));
+    outcome.result = factorize_kl(comm, V, squared_norm, outcome.factors, settings.delta, stopping);
+    return outcome;
+  }
   const auto rule = make_update_rule(settings, total_rows, columns, k);
   return factorize_rows(comm, total_rows, columns, k, *rule,
                         make_penalties(settings, total_rows, columns), stopping,

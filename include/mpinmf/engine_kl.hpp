@@ -1,0 +1,19 @@
+#pragma once
+// The alternating loop for the Kullback–Leibler divergence. Its pieces differ from the
+// Frobenius loop's (V ⊘ WH instead of Grams), but the distribution is the same: Wᵀ(V ⊘ WH)
+// is reduce-scattered by column block with the column sums of W riding along, H's own
+// columns are updated and gathered, and W's own rows are updated locally.
+
+#include "mpinmf/comm.hpp"
+#include "mpinmf/init.hpp"
+#include "mpinmf/loop_control.hpp"
+
+namespace mpinmf {
+
+/// Minimizes D(V ‖ WH) from the start in `factors`; the history's objective is the
+/// divergence, its relative error ‖V − WH‖/‖V‖ (both exact: they come from the same pass).
+EngineResult factorize_kl(Communicator& comm, const RowMatrix& local_rows, double v_squared_norm,
+                          Factors& factors, double delta, const StoppingCriteria& stopping,
+                          const IterationCallback& on_iteration = {});
+
+}  // namespace mpinmf

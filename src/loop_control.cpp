@@ -1,0 +1,51 @@
+#include "mpinmf/loop_control.hpp"
+
+#include <cmath>
+
+#include "mpinmf/error.hpp"
+
+namespace mpinmf {
+
+std::string describe(StopReason reason) {
+  switch (reason) {
+    case StopReason::max_iterations:
+      return "reached --max-iter";
+    case StopReason::converged:
+      return "converged (relative decrease below --tol)";
+    case StopReason::time_limit:
+      return "reached --time-limit";
+  }
+  return "unknown";
+}
+
+std::vector<IndexRange> column_blocks(Index columns, int parts) {
+  std::vector<IndexRange> blocks;
+  blocks.reserve(static_cast<std::size_t>(parts));
+  for (int part = 0; part < parts; ++part) {
+    blocks.push_back(even_block(columns, parts, part));
+  }
+  return blocks;
+}
+
+std::optional<StopReason> stop_reason(const StoppingCriteria& stopping, double previous_objective,
+                                      const HistoryEntry& now) {
+  if (stopping.tolerance > 0.0 && previous_objective > 0.0 &&
+      (previous_objective - now.objective) / previous_objective < stopping.tolerance) {
+    return StopReason::converged;
+  }
+  if (stopping.time_limit_seconds > 0.0 && now.seconds >= stopping.time_limit_seconds) {
+    return StopReason::time_limit;
+  }
+  return std::nullopt;
+}
+
+void require_finite(double agreed_value, int iteration, const std::string& hint) {
+  if (!std::isfinite(agreed_value)) {
+    // The value is the same on every rank, so every rank throws here together.
+    throw AgreedError("non-finite values (NaN or Inf) appeared in W or H at iteration " +
+                          std::to_string(iteration) + "; " + hint,
+                      0);
+  }
+}
+
+}  // namespace mpinmf
