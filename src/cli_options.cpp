@@ -91,6 +91,12 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
       "hals: sweeps over the components per half-iteration (0: chosen from the sizes, "
       "at most 5)");
 
+  model.add_options()(
+      "normalize", po::value(&o.normalize)->value_name("HOW")->default_value(o.normalize),
+      "rescale the result: l1 makes each column of W sum to 1 (topic-model style), l2 gives "
+      "each unit length; H's rows absorb the scale so WH is unchanged. none (default) keeps "
+      "the factors as the rule left them, as scikit-learn and R's NMF do");
+
   po::options_description start("Start");
   start.add_options()("seed", po::value(&o.seed)->default_value(o.seed),
                       "random start: the same seed gives the same factors for any number of ranks")(

@@ -90,6 +90,9 @@ void validate(const RunOptions& options) {
   if (options.rule.inner_sweeps < 0) {
     throw Error("--inner-sweeps must be 0 (automatic) or more");
   }
+  if (options.normalize != "none" && options.normalize != "l1" && options.normalize != "l2") {
+    throw Error("--normalize: unknown scaling '" + options.normalize + "' (choose none, l1 or l2)");
+  }
   if (options.print_every < 0) {
     throw Error("--print-every must be 0 (silent) or more");
   }

@@ -11,6 +11,7 @@
 #include "mpinmf/io/dense_reader.hpp"
 #include "mpinmf/io/factor_file.hpp"
 #include "mpinmf/io/validate.hpp"
+#include "mpinmf/normalize.hpp"
 #include "mpinmf/resources.hpp"
 #include "mpinmf/rules/update_rule.hpp"
 
@@ -56,6 +57,7 @@ std::vector<io::Attribute> output_attributes(const RunOptions& options, const Co
       {"alpha_W", options.rule.alpha_W},
       {"alpha_H", options.rule.alpha_H.value_or(options.rule.alpha_W)},
       {"l1_ratio", options.rule.l1_ratio},
+      {"normalize", options.normalize},
       {"ranks", static_cast<std::int64_t>(comm.size())},
       {"input", options.input},
       {"dataset", options.dataset},
@@ -131,6 +133,7 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
   }();
   const double loop_bytes = comm.communicated_bytes() - bytes_before_loop;
 
+  normalize_factors(comm, factors, parse_normalization(options.normalize));
   io_clock.time([&] {
     io::write_factor_file(comm, options.output, factors, rows, shape.rows, result.history,
                           output_attributes(options, comm, result, shape.rows, shape.columns));

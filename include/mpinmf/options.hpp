@@ -54,9 +54,10 @@ struct RunOptions {
   RuleSettings rule;
   StoppingCriteria stopping;
   std::uint64_t seed = 1;
-  std::string init_file;  // W and H of an earlier run; empty for a random start
-  int print_every = 50;   // 0 silences progress lines
-  int threads = 0;        // 0: the cores available to this rank
+  std::string init_file;           // W and H of an earlier run; empty for a random start
+  std::string normalize = "none";  // none, l1 or l2: see normalize.hpp
+  int print_every = 50;            // 0 silences progress lines
+  int threads = 0;                 // 0: the cores available to this rank
   std::string summary_json;
   std::string command_line;
 };

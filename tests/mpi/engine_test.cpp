@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "mpinmf/error.hpp"
+#include "mpinmf/normalize.hpp"
 #include "mpinmf/rules/multiplicative.hpp"
 #include "mpinmf/rules/projected_gradient.hpp"
 #include "test_problems.hpp"
@@ -190,6 +191,23 @@ TEST_F(EngineTest, AllRanksStopAtTheSameIteration) {
   EXPECT_EQ(timed.result.stop_reason, StopReason::time_limit);
   EXPECT_EQ(world.max(timed.result.iterations), timed.result.iterations);
   EXPECT_GE(timed.result.history.back().seconds, 0.2);
+}
+
+TEST_F(EngineTest, NormalizingKeepsTheProductAndScalesWColumns) {
+  const Index m = 31;
+  const Index n = 12;
+  const IndexRange rows = even_block(m, world.size(), world.rank());
+  for (const Normalization how : {Normalization::l1, Normalization::l2}) {
+    Factors factors = random_factors(3, rows, n, 4, 2.0);
+    const RowMatrix before = factors.W * factors.H;
+    normalize_factors(world, factors, how);
+    EXPECT_LT(relative_difference(world, factors.W * factors.H, before, true), 1e-13);
+    Eigen::VectorXd norms = how == Normalization::l1
+                                ? Eigen::VectorXd(factors.W.colwise().sum().transpose())
+                                : Eigen::VectorXd(factors.W.colwise().squaredNorm().transpose());
+    world.sum(norms.data(), norms.size());
+    EXPECT_LT((norms - Eigen::VectorXd::Ones(4)).norm(), 1e-13) << normalization_name(how);
+  }
 }
 
 /// A rule that breaks W on one rank, as a numerical blow-up would.
