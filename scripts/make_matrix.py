@@ -22,20 +22,28 @@ def main():
     parser.add_argument("--rank", type=int, default=10, help="rank of the exact part")
     parser.add_argument("--noise", type=float, default=0.0,
                         help="uniform noise relative to the mean entry of W0 H0")
+    parser.add_argument("--zero-fraction", type=float, default=0.0,
+                        help="fraction of the entries of W0 and H0 set to zero (sparse factors, "
+                             "a well-conditioned problem)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dataset", default="V")
     parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     args = parser.parse_args()
 
     rng = np.random.default_rng(args.seed)
-    H0 = rng.random((args.rank, args.columns))
+    def factor(shape):
+        values = rng.random(shape)
+        values[rng.random(shape) < args.zero_fraction] = 0.0
+        return values
+
+    H0 = factor((args.rank, args.columns))
     mean_entry = args.rank * 0.25  # E[(W0 H0)_ij] for uniform factors
     block = max(1, 4_000_000 // args.columns)
     with h5py.File(args.output, "w") as out:
         V = out.create_dataset(args.dataset, (args.rows, args.columns), dtype=args.dtype)
         for start in range(0, args.rows, block):
             stop = min(args.rows, start + block)
-            rows = rng.random((stop - start, args.rank)) @ H0
+            rows = factor((stop - start, args.rank)) @ H0
             if args.noise > 0:
                 rows += args.noise * mean_entry * rng.random(rows.shape)
             V[start:stop] = rows

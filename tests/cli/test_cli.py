@@ -196,6 +196,20 @@ class CommandLineTest(unittest.TestCase):
                     divergence = (V[positive] * np.log(V[positive] / WH[positive])).sum() - V.sum() + WH.sum()
                     self.assertAlmostEqual(result.attrs["objective"] / divergence, 1.0, places=10)
 
+    def test_l1_penalty_makes_w_sparser(self):
+        rng = np.random.default_rng(3)
+        write_matrix(self.path("v.h5"), low_rank(60, 40, 5) + 0.1 * rng.random((60, 40)))
+        fractions = {}
+        for label, penalty in [("none", []), ("alpha-W 0.5, l1-ratio 1", ["--alpha-W", 0.5, "--l1-ratio", 1])]:
+            name = f"out-{len(fractions)}.h5"
+            run = self.run_mpinmf(["-i", "v.h5", "-k", 5, "-a", "pgd", "--lambda", 0, "-o", name,
+                                   "--max-iter", 300] + penalty)
+            self.assertEqual(run.returncode, 0, run)
+            with h5py.File(self.path(name), "r") as result:
+                fractions[label] = float(np.mean(result["W"][()] == 0.0))
+        print(f"\n  fraction of exact zeros in W (pgd): {fractions}", file=sys.stderr)
+        self.assertGreater(fractions["alpha-W 0.5, l1-ratio 1"], fractions["none"])
+
     # Bad input: one clear line, non-zero exit on every rank, no hang, no output.
 
     def test_negative_entry_is_named(self):
