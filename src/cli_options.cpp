@@ -109,6 +109,9 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
       "at most this many iterations")(
       "tol", po::value(&o.stopping.tolerance)->default_value(o.stopping.tolerance),
       "stop when one iteration lowers the objective by less than this fraction (0: never)")(
+      "pg-tol", po::value(&o.stopping.gradient_tolerance)->default_value(0.0),
+      "stop when the projected gradient's norm is below this fraction of its start, the "
+      "ANLS literature's test (Frobenius rules; 0: off). Reported in /history either way")(
       "time-limit",
       po::value(&o.stopping.time_limit_seconds)->value_name("SECONDS")->default_value(0.0),
       "stop after this many seconds of iterations (0: no limit)");

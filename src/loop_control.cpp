@@ -14,6 +14,8 @@ std::string describe(StopReason reason) {
       return "converged (relative decrease below --tol)";
     case StopReason::time_limit:
       return "reached --time-limit";
+    case StopReason::projected_gradient:
+      return "converged (projected gradient below --pg-tol of its start)";
   }
   return "unknown";
 }
@@ -32,6 +34,9 @@ std::optional<StopReason> stop_reason(const StoppingCriteria& stopping, double p
   if (stopping.tolerance > 0.0 && previous_objective > 0.0 &&
       (previous_objective - now.objective) / previous_objective < stopping.tolerance) {
     return StopReason::converged;
+  }
+  if (stopping.gradient_tolerance > 0.0 && now.projected_gradient < stopping.gradient_tolerance) {
+    return StopReason::projected_gradient;
   }
   if (stopping.time_limit_seconds > 0.0 && now.seconds >= stopping.time_limit_seconds) {
     return StopReason::time_limit;

@@ -60,6 +60,9 @@ void validate(const RunOptions& options) {
   if (!(options.stopping.tolerance >= 0.0)) {
     throw Error("--tol must be 0 or more");
   }
+  if (!(options.stopping.gradient_tolerance >= 0.0)) {
+    throw Error("--pg-tol must be 0 or more");
+  }
   if (!(options.stopping.time_limit_seconds >= 0.0)) {
     throw Error("--time-limit must be 0 (no limit) or more seconds");
   }

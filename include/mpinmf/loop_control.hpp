@@ -3,6 +3,7 @@
 // blocks of H each rank updates, and the stopping decision.
 
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,9 +18,11 @@ struct HistoryEntry {
   double seconds = 0.0;         // since the loop started (rank 0's clock)
   double relative_error = 0.0;  // ‖V − WH‖_F / ‖V‖_F
   double objective = 0.0;       // ½‖V − WH‖² + the penalties; for kl, D(V ‖ WH)
+  /// ‖projected gradient‖ / its value at the start (Frobenius rules; NaN for kl).
+  double projected_gradient = std::numeric_limits<double>::quiet_NaN();
 };
 
-enum class StopReason { max_iterations, converged, time_limit };
+enum class StopReason { max_iterations, converged, time_limit, projected_gradient };
 std::string describe(StopReason reason);
 
 struct EngineResult {

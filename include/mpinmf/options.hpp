@@ -41,6 +41,9 @@ struct StoppingCriteria {
   int max_iterations = 500;
   /// Stop when the objective's relative decrease in one iteration falls below this.
   double tolerance = 1e-6;
+  /// Stop when the projected gradient's norm falls below this fraction of its value at
+  /// the start (Frobenius rules); 0 turns the test off.
+  double gradient_tolerance = 0.0;
   /// Wall-clock seconds for the iterations; 0 means no limit.
   double time_limit_seconds = 0.0;
 };

@@ -70,13 +70,14 @@ void write_attribute(hid_t object, const Attribute& attribute, const std::string
 }
 
 RowMatrix history_table(const std::vector<HistoryEntry>& history) {
-  RowMatrix table(static_cast<Index>(history.size()), 4);
+  RowMatrix table(static_cast<Index>(history.size()), 5);
   for (std::size_t i = 0; i < history.size(); ++i) {
     const auto row = static_cast<Index>(i);
     table(row, 0) = history[i].iteration;
     table(row, 1) = history[i].seconds;
     table(row, 2) = history[i].relative_error;
     table(row, 3) = history[i].objective;
+    table(row, 4) = history[i].projected_gradient;
   }
   return table;
 }
@@ -94,7 +95,7 @@ void write_contents(hid_t file, const Communicator& comm, const std::string& pat
   const RowMatrix empty;
   write_rows(file, "/H", comm.is_root() ? h_rows : empty, 0, k, n, path);
   const RowMatrix table = history_table(history);
-  write_rows(file, "/history", comm.is_root() ? table : empty, 0, table.rows(), 4, path);
+  write_rows(file, "/history", comm.is_root() ? table : empty, 0, table.rows(), table.cols(), path);
 
   const Handle history_dataset(H5Dopen2(file, "/history", H5P_DEFAULT), H5Dclose);
   write_attribute(history_dataset.get(), {"columns", std::string(kHistoryColumns)}, path);

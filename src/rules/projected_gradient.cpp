@@ -2,6 +2,8 @@
 
 #include <Eigen/Eigenvalues>
 
+#include "mpinmf/rules/hals.hpp"
+
 namespace mpinmf {
 
 double safe_step(const Matrix& gram, double l2) {
@@ -11,12 +13,25 @@ double safe_step(const Matrix& gram, double l2) {
   return lipschitz > 0.0 ? 1.0 / lipschitz : 0.0;
 }
 
+Matrix penalized_gradient(const Eigen::Ref<const Matrix>& factor, const Matrix& gram,
+                          const Eigen::Ref<const Matrix>& product, const Penalty& penalty) {
+  Matrix gradient = gram * factor;
+  gradient.array() += penalty.l2 * factor.array() + penalty.l1 - product.array();
+  return gradient;
+}
+
+double projected_gradient_squared_norm(const Eigen::Ref<const Matrix>& factor,
+                                       const Eigen::Ref<const Matrix>& gradient) {
+  return (factor.array() > kHalsFloor)
+      .select(gradient.array(), gradient.array().min(0.0))
+      .square()
+      .sum();
+}
+
 void projected_gradient_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
                                const Eigen::Ref<const Matrix>& product, const Penalty& penalty,
                                double step) {
-  Matrix gradient = gram * factor;
-  gradient.array() += penalty.l2 * factor.array() + penalty.l1 - product.array();
-  factor = (factor - step * gradient).cwiseMax(0.0);
+  factor = (factor - step * penalized_gradient(factor, gram, product, penalty)).cwiseMax(0.0);
 }
 
 void ProjectedGradientRule::update(Eigen::Ref<Matrix> factor, const Matrix& gram,

@@ -94,9 +94,9 @@ class CommandLineTest(unittest.TestCase):
             self.assertEqual(W.shape, (5, 5))
             self.assertEqual(H.shape, (5, 6))
             self.assertLess(np.abs(W @ H - V).max(), 0.002)
-            self.assertEqual(result["history"].shape, (5001, 4))
+            self.assertEqual(result["history"].shape, (5001, 5))
             self.assertEqual(result["history"].attrs["columns"],
-                             "iteration,seconds,relative_error,objective")
+                             "iteration,seconds,relative_error,objective,projected_gradient")
             attributes = result.attrs
             self.assertEqual(attributes["algorithm"], "mu")
             self.assertEqual(attributes["k"], 5)

@@ -193,6 +193,25 @@ TEST_F(EngineTest, AllRanksStopAtTheSameIteration) {
   EXPECT_GE(timed.result.history.back().seconds, 0.2);
 }
 
+// The projected gradient is reported relative to its start and can stop the run.
+TEST_F(EngineTest, ProjectedGradientIsReportedAndCanStopTheRun) {
+  auto make_rows = [&](IndexRange rows) { return low_rank_rows(21, rows, 40, 3, 0.0); };
+  RuleSettings hals;
+  hals.algorithm = Algorithm::hals;
+  StoppingCriteria stopping = fixed_iterations(5000);
+  stopping.gradient_tolerance = 1e-5;
+  const Outcome outcome = factorize_rows(world, 60, 40, 3, hals, stopping, make_rows);
+  const auto& history = outcome.result.history;
+  EXPECT_EQ(outcome.result.stop_reason, StopReason::projected_gradient);
+  EXPECT_LT(outcome.result.iterations, 5000);
+  EXPECT_DOUBLE_EQ(history.front().projected_gradient, 1.0);
+  for (const HistoryEntry& entry : history) {
+    EXPECT_TRUE(std::isfinite(entry.projected_gradient)) << entry.iteration;
+  }
+  EXPECT_LT(history[history.size() - 2].projected_gradient, 1e-5);
+  EXPECT_EQ(world.max(outcome.result.iterations), outcome.result.iterations);
+}
+
 TEST_F(EngineTest, NormalizingKeepsTheProductAndScalesWColumns) {
   const Index m = 31;
   const Index n = 12;

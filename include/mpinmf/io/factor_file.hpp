@@ -21,7 +21,8 @@ struct Attribute {
 };
 
 /// Column names of /history, stored in its `columns` attribute.
-inline constexpr const char* kHistoryColumns = "iteration,seconds,relative_error,objective";
+inline constexpr const char* kHistoryColumns =
+    "iteration,seconds,relative_error,objective,projected_gradient";
 
 /// Refuses, on every rank, an output that exists (unless `overwrite`) or whose folder is
 /// missing. Called before any work, so a long run cannot end in an unwritable file.
