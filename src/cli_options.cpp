@@ -23,6 +23,8 @@ and attributes describing the run.
 Example:
   mpirun -np 4 mpinmf --input expr.h5 --dataset /V --rank 20 --algorithm mu \
          --output factors.h5
+
+New data in a learned basis: mpinmf project --help
 )";
 
 constexpr const char* kFooter = R"(
@@ -50,7 +52,81 @@ error. Every rank exits with the same status.
 
 }  // namespace
 
+namespace {
+
+constexpr const char* kProjectUsage = R"(mpinmf project — express new data in a learned basis
+
+Usage:
+  mpirun -np P mpinmf project --model factors.h5 --input new.h5 --output coeffs.h5
+
+--axis columns (default): new samples are columns of V' (m × n', the model's m rows);
+  solves H' ≥ 0 minimizing ½‖V' − W H'‖² with the model's W fixed, writes /H (k × n').
+--axis rows: new rows of V'' (m'' × n, the model's n columns); solves W'' ≥ 0 with the
+  model's H fixed, writes /W (m'' × k).
+Each column (or row) is solved exactly by block principal pivoting, with the same
+penalties as factorization (--alpha-W, --alpha-H, --l1-ratio).
+)";
+
+std::string joined(const std::string& program, const std::vector<std::string>& arguments) {
+  std::string command = program;
+  for (const std::string& argument : arguments) {
+    command += " " + argument;
+  }
+  return command;
+}
+
+CommandLine parse_project(const std::vector<std::string>& arguments) {
+  CommandLine result;
+  result.action = CommandLine::Action::project;
+  ProjectOptions& o = result.project;
+  double alpha_H = 0.0;
+  po::options_description all("Options");
+  all.add_options()("model,m", po::value(&o.model)->value_name("FILE"),
+                    "result file of mpinmf holding /W and /H (required)")(
+      "input,i", po::value(&o.input)->value_name("FILE"), "HDF5 file with the new data (required)")(
+      "dataset,d", po::value(&o.dataset)->value_name("PATH")->default_value(o.dataset),
+      "2-D dataset inside the input")("output,o", po::value(&o.output)->value_name("FILE"),
+                                      "file to write to (required)")(
+      "overwrite", po::bool_switch(&o.overwrite), "replace the output file if it exists")(
+      "axis", po::value(&o.axis)->default_value(o.axis),
+      "columns: solve for H' with W fixed; rows: solve for W'' with H fixed")(
+      "alpha-W", po::value(&o.rule.alpha_W)->default_value(0.0), "penalty weight on W")(
+      "alpha-H", po::value(&alpha_H), "penalty weight on H (default: --alpha-W)")(
+      "l1-ratio", po::value(&o.rule.l1_ratio)->default_value(0.0), "share of L1 in the penalty")(
+      "threads", po::value(&o.threads)->default_value(0), "BLAS threads per rank (0: automatic)")(
+      "help,h", "show this help");
+  try {
+    po::variables_map values;
+    po::store(po::command_line_parser(arguments).options(all).run(), values);
+    po::notify(values);
+    if (values.count("help") != 0U) {
+      std::ostringstream help;
+      help << kProjectUsage << "\n" << all;
+      result.action = CommandLine::Action::help;
+      result.message = help.str();
+      return result;
+    }
+    if (values.count("alpha-H") != 0U) {
+      o.rule.alpha_H = alpha_H;
+    }
+    validate(o);
+  } catch (const po::error& error) {
+    result.action = CommandLine::Action::usage_error;
+    result.message = error.what();
+  } catch (const Error& error) {
+    result.action = CommandLine::Action::usage_error;
+    result.message = error.what();
+  }
+  o.command_line = joined("mpinmf project", arguments);
+  return result;
+}
+
+}  // namespace
+
 CommandLine parse_command_line(const std::vector<std::string>& arguments) {
+  if (!arguments.empty() && arguments.front() == "project") {
+    return parse_project(std::vector<std::string>(arguments.begin() + 1, arguments.end()));
+  }
   CommandLine result;
   RunOptions& o = result.options;
   std::string algorithm = "mu";
@@ -100,8 +176,12 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   po::options_description start("Start");
   start.add_options()("seed", po::value(&o.seed)->default_value(o.seed),
                       "random start: the same seed gives the same factors for any number of ranks")(
-      "init-file", po::value(&o.init_file)->value_name("FILE"),
-      "start from /W and /H of an earlier result (a warm start)");
+      "init", po::value(&o.init)->value_name("HOW")->default_value(o.init),
+      "random, or an SVD-based start (Boutsidis & Gallopoulos) computed distributed from a "
+      "randomized SVD of V: nndsvd (zeros kept: good for sparse factors, with hals or "
+      "anls-bpp), nndsvda (zeros filled with mean(V): use with mu), nndsvdar (zeros filled "
+      "with small random values)")("init-file", po::value(&o.init_file)->value_name("FILE"),
+                                   "start from /W and /H of an earlier result (a warm start)");
 
   po::options_description stopping("Stopping");
   stopping.add_options()(
@@ -159,11 +239,7 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
     result.message = error.what();
   }
 
-  std::string command = "mpinmf";
-  for (const std::string& argument : arguments) {
-    command += " " + argument;
-  }
-  o.command_line = command;
+  o.command_line = joined("mpinmf", arguments);
   return result;
 }
 

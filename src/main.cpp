@@ -7,6 +7,7 @@
 #include "mpinmf/cli_options.hpp"
 #include "mpinmf/comm.hpp"
 #include "mpinmf/error.hpp"
+#include "mpinmf/project.hpp"
 #include "mpinmf/run.hpp"
 
 namespace {
@@ -32,10 +33,15 @@ int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
       }
       return kExitUsage;
     case Action::run:
+    case Action::project:
       break;
   }
   try {
-    mpinmf::run_factorization(comm, command.options, std::cout);
+    if (command.action == Action::project) {
+      mpinmf::run_projection(comm, command.project, std::cout);
+    } else {
+      mpinmf::run_factorization(comm, command.options, std::cout);
+    }
     return 0;
   } catch (const mpinmf::AgreedError& error) {
     if (comm.is_root()) {

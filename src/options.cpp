@@ -105,6 +105,35 @@ void validate(const RunOptions& options) {
   if (options.input == options.output) {
     throw Error("--output must differ from --input");
   }
+  if (options.init != "random" && options.init != "nndsvd" && options.init != "nndsvda" &&
+      options.init != "nndsvdar") {
+    throw Error("--init: unknown start '" + options.init +
+                "' (choose random, nndsvd, nndsvda or nndsvdar)");
+  }
+}
+
+void validate(const ProjectOptions& options) {
+  if (options.model.empty()) {
+    throw Error("--model is required: a result file of mpinmf holding /W and /H");
+  }
+  if (options.input.empty()) {
+    throw Error("--input is required: the HDF5 file with the new data");
+  }
+  if (options.output.empty()) {
+    throw Error("--output is required: the HDF5 file to write the coefficients to");
+  }
+  if (options.axis != "columns" && options.axis != "rows") {
+    throw Error(
+        "--axis must be columns (new samples as columns, solve for H) or rows (new "
+        "rows, solve for W)");
+  }
+  if (options.output == options.input || options.output == options.model) {
+    throw Error("--output must differ from --input and --model");
+  }
+  if (!(options.rule.alpha_W >= 0.0) || !(options.rule.alpha_H.value_or(0.0) >= 0.0) ||
+      !(options.rule.l1_ratio >= 0.0 && options.rule.l1_ratio <= 1.0)) {
+    throw Error("--alpha-W and --alpha-H must be 0 or more, --l1-ratio between 0 and 1");
+  }
 }
 
 }  // namespace mpinmf

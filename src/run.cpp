@@ -8,6 +8,7 @@
 #include "mpinmf/engine_kl.hpp"
 #include "mpinmf/error.hpp"
 #include "mpinmf/init.hpp"
+#include "mpinmf/init_nndsvd.hpp"
 #include "mpinmf/io/dense_reader.hpp"
 #include "mpinmf/io/factor_file.hpp"
 #include "mpinmf/io/validate.hpp"
@@ -50,7 +51,7 @@ std::vector<io::Attribute> output_attributes(const RunOptions& options, const Co
       {"objective", result.history.back().objective},
       {"stop_reason", describe(result.stop_reason)},
       {"seed", static_cast<std::int64_t>(options.seed)},
-      {"init", options.init_file.empty() ? std::string("random") : options.init_file},
+      {"init", options.init_file.empty() ? options.init : options.init_file},
       {"delta", options.rule.delta},
       {"lambda",
        options.rule.algorithm == Algorithm::projected_gradient ? options.rule.lambda : 0.0},
@@ -106,8 +107,14 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
   });
 
   Factors factors;
-  if (options.init_file.empty()) {
-    factors = random_factors(options.seed, rows, shape.columns, options.rank, totals[0] / entries);
+  const double mean_of_v = totals[0] / entries;
+  if (options.init_file.empty() && options.init == "random") {
+    factors = random_factors(options.seed, rows, shape.columns, options.rank, mean_of_v);
+  } else if (options.init_file.empty()) {
+    const NndsvdVariant variant = options.init == "nndsvd"    ? NndsvdVariant::plain
+                                  : options.init == "nndsvda" ? NndsvdVariant::fill_mean
+                                                              : NndsvdVariant::fill_random;
+    factors = nndsvd_factors(comm, V, rows, options.rank, variant, options.seed, mean_of_v);
   } else {
     factors = io_clock.time([&] {
       return io::read_factor_file(comm, options.init_file, rows, shape.rows, shape.columns,

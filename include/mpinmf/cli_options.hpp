@@ -9,13 +9,15 @@
 namespace mpinmf {
 
 struct CommandLine {
-  enum class Action { run, help, version, usage_error };
+  enum class Action { run, project, help, version, usage_error };
   Action action = Action::run;
   RunOptions options;
+  ProjectOptions project;
   std::string message;  // the help text, or what is wrong
 };
 
-/// Parses and validates the arguments (argv without the program name).
+/// Parses and validates the arguments (argv without the program name); a first argument
+/// `project` selects the projection subcommand.
 CommandLine parse_command_line(const std::vector<std::string>& arguments);
 
 }  // namespace mpinmf

@@ -57,7 +57,8 @@ struct RunOptions {
   RuleSettings rule;
   StoppingCriteria stopping;
   std::uint64_t seed = 1;
-  std::string init_file;           // W and H of an earlier run; empty for a random start
+  std::string init = "random";     // random, nndsvd, nndsvda or nndsvdar
+  std::string init_file;           // W and H of an earlier run (overrides init)
   std::string normalize = "none";  // none, l1 or l2: see normalize.hpp
   int print_every = 50;            // 0 silences progress lines
   int threads = 0;                 // 0: the cores available to this rank
@@ -68,5 +69,22 @@ struct RunOptions {
 /// Checks everything that can be checked before any data is read; throws Error naming
 /// the option and what is wrong.
 void validate(const RunOptions& options);
+
+/// `mpinmf project`: new data expressed in a learned basis.
+struct ProjectOptions {
+  std::string model;  // a result file holding /W and /H
+  std::string input;
+  std::string dataset = "/V";
+  std::string output;
+  bool overwrite = false;
+  /// columns: new samples as columns of V' (m × n'), solved for H' with W fixed;
+  /// rows: new rows of V'' (m'' × n), solved for W'' with H fixed.
+  std::string axis = "columns";
+  RuleSettings rule;  // its penalties apply
+  int threads = 0;
+  std::string command_line;
+};
+
+void validate(const ProjectOptions& options);
 
 }  // namespace mpinmf

@@ -86,19 +86,25 @@ void write_contents(hid_t file, const Communicator& comm, const std::string& pat
                     const Factors& factors, IndexRange rows, Index total_rows,
                     const std::vector<HistoryEntry>& history,
                     const std::vector<Attribute>& attributes) {
-  const Index k = factors.H.rows();
-  const Index n = factors.H.cols();
-  write_rows(file, "/W", factors.W, rows.begin, total_rows, k, path);
-
+  // A factor with no columns, or an empty history, is left out (projections write one
+  // factor only). Both are the same on every rank, so every rank skips alike.
+  if (factors.W.cols() > 0) {
+    write_rows(file, "/W", factors.W, rows.begin, total_rows, factors.W.cols(), path);
+  }
   // H and the history are small and the same on every rank: rank 0 writes them.
-  const RowMatrix h_rows = factors.H;
   const RowMatrix empty;
-  write_rows(file, "/H", comm.is_root() ? h_rows : empty, 0, k, n, path);
-  const RowMatrix table = history_table(history);
-  write_rows(file, "/history", comm.is_root() ? table : empty, 0, table.rows(), table.cols(), path);
-
-  const Handle history_dataset(H5Dopen2(file, "/history", H5P_DEFAULT), H5Dclose);
-  write_attribute(history_dataset.get(), {"columns", std::string(kHistoryColumns)}, path);
+  if (factors.H.cols() > 0) {
+    const RowMatrix h_rows = factors.H;
+    write_rows(file, "/H", comm.is_root() ? h_rows : empty, 0, factors.H.rows(), factors.H.cols(),
+               path);
+  }
+  if (!history.empty()) {
+    const RowMatrix table = history_table(history);
+    write_rows(file, "/history", comm.is_root() ? table : empty, 0, table.rows(), table.cols(),
+               path);
+    const Handle history_dataset(H5Dopen2(file, "/history", H5P_DEFAULT), H5Dclose);
+    write_attribute(history_dataset.get(), {"columns", std::string(kHistoryColumns)}, path);
+  }
   const Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
   for (const Attribute& attribute : attributes) {
     write_attribute(root.get(), attribute, path);

@@ -1,6 +1,7 @@
 #include "mpinmf/rules/update_rule.hpp"
 
 #include "mpinmf/error.hpp"
+#include "mpinmf/rules/anls_bpp.hpp"
 #include "mpinmf/rules/hals.hpp"
 #include "mpinmf/rules/multiplicative.hpp"
 #include "mpinmf/rules/projected_gradient.hpp"
@@ -20,7 +21,7 @@ std::unique_ptr<UpdateRule> make_update_rule(const RuleSettings& settings, Index
       return std::make_unique<HalsRule>(sweeps);
     }
     case Algorithm::anls_bpp:
-      throw Error("anls-bpp is not built yet");
+      return std::make_unique<AnlsBppRule>();
     case Algorithm::kullback_leibler:
       break;  // not a Frobenius rule: it has a loop of its own (engine_kl)
   }

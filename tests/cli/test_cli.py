@@ -22,9 +22,15 @@ def write_matrix(path, matrix, dataset="V"):
         out[dataset] = matrix
 
 
-def low_rank(m, n, r, seed=1):
+def low_rank(m, n, r, seed=1, zero_fraction=0.0):
     rng = np.random.default_rng(seed)
-    return rng.random((m, r)) @ rng.random((r, n))
+
+    def factor(shape):
+        values = rng.random(shape)
+        values[rng.random(shape) < zero_fraction] = 0.0
+        return values
+
+    return factor((m, r)) @ factor((r, n))
 
 
 class Run:
@@ -209,6 +215,29 @@ class CommandLineTest(unittest.TestCase):
                 fractions[label] = float(np.mean(result["W"][()] == 0.0))
         print(f"\n  fraction of exact zeros in W (pgd): {fractions}", file=sys.stderr)
         self.assertGreater(fractions["alpha-W 0.5, l1-ratio 1"], fractions["none"])
+
+    def test_project_new_columns_and_rows(self):
+        V = low_rank(40, 30, 3, zero_fraction=0.5)  # sparse factors: a unique NMF
+        write_matrix(self.path("v.h5"), V)
+        run = self.run_mpinmf(["-i", "v.h5", "-k", 3, "-a", "anls-bpp", "-o", "model.h5",
+                               "--max-iter", 300, "--tol", 0, "--init", "nndsvd"])
+        self.assertEqual(run.returncode, 0, run)
+        with h5py.File(self.path("model.h5"), "r") as model:
+            W, H = model["W"][()], model["H"][()]
+        run = self.run_mpinmf(["project", "--model", "model.h5", "--input", "v.h5", "--output", "proj-h.h5"])
+        self.assertEqual(run.returncode, 0, run)
+        with h5py.File(self.path("proj-h.h5"), "r") as projected:
+            self.assertNotIn("W", projected)
+            self.assertLess(np.linalg.norm(projected["H"][()] - H) / np.linalg.norm(H), 1e-8)
+        write_matrix(self.path("rows.h5"), V[:7])
+        run = self.run_mpinmf(["project", "--model", "model.h5", "--input", "rows.h5", "--axis", "rows",
+                               "--output", "proj-w.h5"])
+        self.assertEqual(run.returncode, 0, run)
+        with h5py.File(self.path("proj-w.h5"), "r") as projected:
+            self.assertLess(np.linalg.norm(projected["W"][()] - W[:7]) / np.linalg.norm(W[:7]), 1e-8)
+        self.assert_fails_everywhere(["project", "--model", "model.h5", "--input", "rows.h5",
+                                      "--output", "out-bad.h5"],
+                                     "rows.h5:/V has 7 rows but the model's W has 40")
 
     # Bad input: one clear line, non-zero exit on every rank, no hang, no output.
 

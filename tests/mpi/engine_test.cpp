@@ -8,6 +8,7 @@
 
 #include "mpinmf/error.hpp"
 #include "mpinmf/normalize.hpp"
+#include "mpinmf/project.hpp"
 #include "mpinmf/rules/multiplicative.hpp"
 #include "mpinmf/rules/projected_gradient.hpp"
 #include "test_problems.hpp"
@@ -49,6 +50,8 @@ std::vector<RuleCase> every_rule() {
   hals.algorithm = Algorithm::hals;
   RuleSettings kl;
   kl.algorithm = Algorithm::kullback_leibler;
+  RuleSettings anls;
+  anls.algorithm = Algorithm::anls_bpp;
   return {{"mu", mu},
           {"kl", kl},
           {"mu+elastic-net", with_elastic_net(mu)},
@@ -56,7 +59,9 @@ std::vector<RuleCase> every_rule() {
           {"pgd-lambda0", pgd_no_penalty},
           {"pgd+elastic-net", with_elastic_net(pgd)},
           {"hals", hals},
-          {"hals+elastic-net", with_elastic_net(hals)}};
+          {"hals+elastic-net", with_elastic_net(hals)},
+          {"anls-bpp", anls},
+          {"anls-bpp+elastic-net", with_elastic_net(anls)}};
 }
 
 class EngineTest : public ::testing::Test {
@@ -227,6 +232,22 @@ TEST_F(EngineTest, NormalizingKeepsTheProductAndScalesWColumns) {
     world.sum(norms.data(), norms.size());
     EXPECT_LT((norms - Eigen::VectorXd::Ones(4)).norm(), 1e-13) << normalization_name(how);
   }
+}
+
+// Projecting the training data with the learned W gives back H (W is at a fixed point).
+TEST_F(EngineTest, ProjectingTheTrainingDataReproducesTheFactors) {
+  const Index m = 80;
+  const Index n = 60;
+  auto make_rows = [&](IndexRange rows) { return low_rank_rows(8, rows, n, 4, 0.0, 0.7); };
+  RuleSettings anls;
+  anls.algorithm = Algorithm::anls_bpp;
+  const Outcome outcome = factorize_rows(world, m, n, 4, anls, fixed_iterations(300), make_rows);
+  const RowMatrix V = make_rows(outcome.rows);
+  const Matrix H = project_columns(world, V, outcome.factors.W, Penalty{});
+  EXPECT_LT(relative_difference(world, H, outcome.factors.H, false), 1e-8)
+      << "final error " << outcome.result.final_relative_error;
+  const RowMatrix W = project_rows(V, outcome.factors.H, Penalty{});
+  EXPECT_LT(relative_difference(world, W, outcome.factors.W, true), 1e-8);
 }
 
 /// A rule that breaks W on one rank, as a numerical blow-up would.

@@ -199,7 +199,8 @@ TEST_F(NndsvdTest, StartsCloserThanTheRandomStart) {
   stopping.tolerance = 0.0;
   const double squared_norm = world.sum(problem.V.squaredNorm());
   auto fitted_error = [&](Factors factors) {
-    return factorize(world, problem.V, squared_norm, factors, *rule, stopping).final_relative_error;
+    return factorize(world, problem.V, squared_norm, factors, *rule, Penalties{}, stopping)
+        .final_relative_error;
   };
 
   const Factors random = random_factors(kSeed, problem.rows, n, k, problem.mean);

@@ -10,19 +10,23 @@
 namespace mpinmf::testing {
 
 RowMatrix low_rank_rows(std::uint64_t seed, IndexRange rows, Index columns, Index true_rank,
-                        double noise) {
+                        double noise, double zero_fraction) {
+  auto entry = [&](std::uint64_t stream, Index i, Index j) {
+    const auto row = static_cast<std::uint64_t>(i);
+    const auto column = static_cast<std::uint64_t>(j);
+    const bool zero = counter_uniform(seed, stream + 10, row, column) < zero_fraction;
+    return zero ? 0.0 : counter_uniform(seed, stream, row, column);
+  };
   RowMatrix W0(rows.size(), true_rank);
   for (Index i = 0; i < rows.size(); ++i) {
     for (Index j = 0; j < true_rank; ++j) {
-      W0(i, j) = counter_uniform(seed, 100, static_cast<std::uint64_t>(rows.begin + i),
-                                 static_cast<std::uint64_t>(j));
+      W0(i, j) = entry(100, rows.begin + i, j);
     }
   }
   Matrix H0(true_rank, columns);
   for (Index i = 0; i < true_rank; ++i) {
     for (Index j = 0; j < columns; ++j) {
-      H0(i, j) =
-          counter_uniform(seed, 101, static_cast<std::uint64_t>(i), static_cast<std::uint64_t>(j));
+      H0(i, j) = entry(101, i, j);
     }
   }
   RowMatrix V = W0 * H0;

@@ -10,9 +10,10 @@
 
 namespace mpinmf::testing {
 
-/// Rows `rows` of W₀H₀ + noise·U, where W₀ (m × r) and H₀ (r × n) are uniform on [0, 1).
+/// Rows `rows` of W₀H₀ + noise·U, where W₀ (m × r) and H₀ (r × n) are uniform on [0, 1)
+/// with a `zero_fraction` of their entries zeroed (sparse factors make NMF unique).
 RowMatrix low_rank_rows(std::uint64_t seed, IndexRange rows, Index columns, Index true_rank,
-                        double noise);
+                        double noise, double zero_fraction = 0.0);
 
 /// Rows of the reference write-up's 5 × 6 matrix (R's rmatrix(5, 6)).
 RowMatrix writeup_rows(IndexRange rows);

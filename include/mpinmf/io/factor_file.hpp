@@ -28,8 +28,9 @@ inline constexpr const char* kHistoryColumns =
 /// missing. Called before any work, so a long run cannot end in an unwritable file.
 void check_output_path(Communicator& comm, const std::string& path, bool overwrite);
 
-/// Writes the factors, with W's rows split as `rows` over the ranks (m rows in all).
-/// Collective; errors are agreed and leave no file behind.
+/// Writes the factors, with W's rows split as `rows` over the ranks (m rows in all). A
+/// factor with no columns and an empty history are left out. Collective; errors are
+/// agreed and leave no file behind.
 void write_factor_file(Communicator& comm, const std::string& path, const Factors& factors,
                        IndexRange rows, Index total_rows, const std::vector<HistoryEntry>& history,
                        const std::vector<Attribute>& attributes);
