@@ -156,6 +156,8 @@ EngineResult factorize(Communicator& comm, const RowMatrix& local_rows, double v
   }
   result.final_relative_error =
       std::sqrt(exact_squared_residual(comm, V, factors) / v_squared_norm);
+  result.vanished_components =
+      vanished_components(sums.gram().diagonal().cwiseSqrt(), HHt.diagonal().cwiseSqrt());
   return result;
 }
 

@@ -65,6 +65,9 @@ EngineResult factorize_kl(Communicator& comm, const RowMatrix& local_rows, doubl
     kl_multiplicative_update(W.transpose(), numerator.transpose(), h_row_sums, delta);
   }
   result.final_relative_error = result.history.back().relative_error;
+  Eigen::VectorXd w_squared_norms = W.colwise().squaredNorm().transpose();
+  comm.sum(w_squared_norms.data(), w_squared_norms.size());
+  result.vanished_components = vanished_components(w_squared_norms.cwiseSqrt(), H.rowwise().norm());
   return result;
 }
 

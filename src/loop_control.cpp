@@ -44,6 +44,19 @@ std::optional<StopReason> stop_reason(const StoppingCriteria& stopping, double p
   return std::nullopt;
 }
 
+std::vector<Index> vanished_components(const Eigen::VectorXd& W_column_norms,
+                                       const Eigen::VectorXd& H_row_norms) {
+  const Eigen::VectorXd weight = W_column_norms.cwiseProduct(H_row_norms);
+  const double largest = weight.size() > 0 ? weight.maxCoeff() : 0.0;
+  std::vector<Index> vanished;
+  for (Index j = 0; j < weight.size(); ++j) {
+    if (weight(j) <= 1e-12 * largest) {
+      vanished.push_back(j);
+    }
+  }
+  return vanished;
+}
+
 void require_finite(double agreed_value, int iteration, const std::string& hint) {
   if (!std::isfinite(agreed_value)) {
     // The value is the same on every rank, so every rank throws here together.

@@ -70,6 +70,14 @@ void print_summary(std::ostream& out, const RunSummary& s) {
     out << "max " << megabytes(peak_max) << ", min " << megabytes(peak_min) << " per rank";
   }
   out << "\n  output           " << s.output << "\n";
+  if (!s.vanished_components.empty()) {
+    out << "  warning          component(s)";
+    for (const Index j : s.vanished_components) {
+      out << " " << j;
+    }
+    out << " (0-based) vanished: W's column times H's row carries under 1e-12 of the largest."
+           " k may be larger than the data supports.\n";
+  }
   out.flush();
 }
 

@@ -159,6 +159,7 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
   summary.objective = result.history.back().objective;
   summary.stop_reason = describe(result.stop_reason);
   summary.output = options.output;
+  summary.vanished_components = result.vanished_components;
   const double wall = MPI_Wtime() - start;
   const double communication = comm.communication_seconds();
   summary.io_seconds = comm.max(io_clock.seconds());

@@ -10,6 +10,7 @@
 
 #include "mpinmf/options.hpp"
 #include "mpinmf/partition.hpp"
+#include "mpinmf/types.hpp"
 
 namespace mpinmf {
 
@@ -32,7 +33,14 @@ struct EngineResult {
   double final_relative_error = 0.0;
   StopReason stop_reason = StopReason::max_iterations;
   int iterations = 0;
+  /// Components whose W column times H row carries almost nothing (below 1e-12 of the
+  /// largest): a sign that k is larger than the data supports.
+  std::vector<Index> vanished_components;
 };
+
+/// The components of `W_column_norms`·`H_row_norms` below 1e-12 of the largest product.
+std::vector<Index> vanished_components(const Eigen::VectorXd& W_column_norms,
+                                       const Eigen::VectorXd& H_row_norms);
 
 /// Called on every rank after each iteration (rank 0 decides what to print).
 using IterationCallback = std::function<void(const HistoryEntry&)>;

@@ -47,6 +47,7 @@ struct RunSummary {
   double communicated_bytes_per_iteration = 0.0;
   std::vector<double> peak_memory_bytes;  // one per rank
   std::string output;
+  std::vector<Index> vanished_components;
 };
 
 void print_summary(std::ostream& out, const RunSummary& summary);

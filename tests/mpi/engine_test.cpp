@@ -250,6 +250,18 @@ TEST_F(EngineTest, ProjectingTheTrainingDataReproducesTheFactors) {
   EXPECT_LT(relative_difference(world, W, outcome.factors.W, true), 1e-8);
 }
 
+// A component the data does not support is reported, not hidden.
+TEST_F(EngineTest, ReportsVanishedComponents) {
+  const IndexRange rows = even_block(30, world.size(), world.rank());
+  const RowMatrix V = low_rank_rows(2, rows, 20, 2, 0.0);
+  Factors factors = random_factors(1, rows, 20, 3, 1.0);
+  factors.W.col(2).setZero();  // multiplicative updates keep a zero component at zero
+  const auto rule = make_update_rule(RuleSettings{});
+  const EngineResult result = factorize(world, V, world.sum(V.squaredNorm()), factors, *rule,
+                                        Penalties{}, fixed_iterations(5));
+  EXPECT_EQ(result.vanished_components, std::vector<Index>{2});
+}
+
 /// A rule that breaks W on one rank, as a numerical blow-up would.
 class PoisonOneRank final : public UpdateRule {
  public:
