@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <numeric>
 #include <span>
 #include <stdexcept>
 #include <utility>
@@ -70,8 +71,9 @@ class BlockPrincipalPivoting {
   void collect_infeasible(const Eigen::Ref<const Eigen::VectorXd>& solution,
                           const Eigen::Ref<const Eigen::VectorXd>& gradient, Index column);
   void exchange(Index column);
-  bool same_passive_set(Index a, Index b) const;
-  bool passive_set_before(Index a, Index b) const;
+  void keep_if_better_than_zero(Index column);
+  [[nodiscard]] bool same_passive_set(Index a, Index b) const;
+  [[nodiscard]] bool passive_set_before(Index a, Index b) const;
 
   const Matrix& gram_;
   const Eigen::Ref<const Matrix>& product_;
@@ -90,8 +92,6 @@ class BlockPrincipalPivoting {
   // Workspaces reused by every group, so that the pivoting loop does not allocate.
   std::vector<Index> passive_variables_, candidate_variables_, infeasible_;
   std::vector<double> gram_ff_buffer_, gram_cf_buffer_, solution_buffer_, gradient_buffer_;
-  bool definite_ = true;
-  Matrix pseudo_inverse_;
 };
 
 BlockPrincipalPivoting::BlockPrincipalPivoting(const Matrix& gram,
@@ -116,19 +116,22 @@ BlockPrincipalPivoting::BlockPrincipalPivoting(const Matrix& gram,
   if (warm_start != nullptr) {
     passive_sets_ = (warm_start->array() > 0.0).cast<std::uint8_t>();
     for (Index i = 0; i < k_; ++i) {
-      if (!usable_(i)) passive_sets_.row(i).setZero();
+      if (!usable_(i)) {
+        passive_sets_.row(i).setZero();
+      }
     }
   }
 }
 
 Matrix BlockPrincipalPivoting::solve(NnlsBppReport* report) {
-  std::vector<Index> pending(product_.cols());
-  for (Index j = 0; j < product_.cols(); ++j) pending[j] = j;
+  // With no components every column is already solved (and has no passive set to compare).
+  std::vector<Index> pending(k_ > 0 ? product_.cols() : 0);
+  std::iota(pending.begin(), pending.end(), Index{0});
   std::vector<Index> still_infeasible;
   still_infeasible.reserve(pending.size());
 
-  // Murty's single-variable rule can need many rounds on bad input; past this bound the
-  // last iterate, clipped to the feasible set, is the answer.
+  // The single-variable rule can need many rounds on numerically singular input; past
+  // this bound a column keeps its last iterate, made feasible.
   const Index max_rounds = 10 * k_ + 100;
   Index round = 0;
   for (; round < max_rounds && !pending.empty(); ++round) {
@@ -144,11 +147,25 @@ Matrix BlockPrincipalPivoting::solve(NnlsBppReport* report) {
     }
     pending.swap(still_infeasible);
   }
-  if (report != nullptr)
+  if (report != nullptr) {
     *report = {.rounds = round, .unconverged_columns = static_cast<Index>(pending.size())};
+  }
   // Entries within rounding of zero count as feasible; the result is exactly non-negative.
   result_ = result_.cwiseMax(0.0);
+  for (const Index j : pending) {
+    keep_if_better_than_zero(j);
+  }
   return std::move(result_);
+}
+
+void BlockPrincipalPivoting::keep_if_better_than_zero(Index column) {
+  // An iterate stopped by the round limit, clipped, can be far from optimal on a
+  // numerically singular G; x = 0 is always feasible, so never return worse than that.
+  const auto x = result_.col(column);
+  const double objective = 0.5 * x.dot(gram_ * x) - product_.col(column).dot(x);
+  if (!(objective <= 0.0)) {
+    result_.col(column).setZero();
+  }
 }
 
 bool BlockPrincipalPivoting::same_passive_set(Index a, Index b) const {
@@ -190,9 +207,13 @@ void BlockPrincipalPivoting::solve_group(IndexSpan columns, std::vector<Index>& 
 
   Eigen::Map<Matrix> gram_ff(gram_ff_buffer_.data(), passive_count, passive_count);
   Eigen::Map<Matrix> gram_cf(gram_cf_buffer_.data(), candidate_count, passive_count);
+  bool definite = true;
+  Matrix pseudo_inverse;
   if (passive_count > 0) {
-    definite_ = factor_passive_block(gram_ff);
-    if (!definite_) pseudo_inverse_ = scaled_pseudo_inverse(gram_(passive, passive));
+    definite = factor_passive_block(gram_ff);
+    if (!definite) {
+      pseudo_inverse = scaled_pseudo_inverse(gram_(passive, passive));
+    }
     gram_cf = gram_(candidates, passive);
   }
 
@@ -207,11 +228,11 @@ void BlockPrincipalPivoting::solve_group(IndexSpan columns, std::vector<Index>& 
     solution = product_(passive, chunk);
     gradient = -product_(candidates, chunk);
     if (passive_count > 0) {
-      if (definite_) {
+      if (definite) {
         gram_ff.triangularView<Eigen::Lower>().solveInPlace(solution);
         gram_ff.triangularView<Eigen::Lower>().transpose().solveInPlace(solution);
       } else {
-        solution = pseudo_inverse_ * solution;
+        solution = pseudo_inverse * solution;
       }
       gradient.noalias() += gram_cf * solution;
     }
@@ -237,10 +258,14 @@ void BlockPrincipalPivoting::collect_infeasible(const Eigen::Ref<const Eigen::Ve
       -kRoundingTolerance * (product_size_(column) + gram_norm_ * solution_size);
   infeasible_.clear();
   for (Index p = 0; p < solution.size(); ++p) {
-    if (solution(p) < solution_floor) infeasible_.push_back(passive_variables_[p]);
+    if (solution(p) < solution_floor) {
+      infeasible_.push_back(passive_variables_[p]);
+    }
   }
   for (Index q = 0; q < gradient.size(); ++q) {
-    if (gradient(q) < gradient_floor) infeasible_.push_back(candidate_variables_[q]);
+    if (gradient(q) < gradient_floor) {
+      infeasible_.push_back(candidate_variables_[q]);
+    }
   }
 }
 
@@ -256,7 +281,9 @@ void BlockPrincipalPivoting::exchange(Index column) {
     // The backup rule: move only the largest-index infeasible variable, which cannot cycle.
     infeasible_ = {*std::max_element(infeasible_.begin(), infeasible_.end())};
   }
-  for (const Index i : infeasible_) passive_sets_(i, column) ^= 1;
+  for (const Index i : infeasible_) {
+    passive_sets_(i, column) ^= 1;
+  }
 }
 
 void check_shapes(const Matrix& gram, const Eigen::Ref<const Matrix>& product) {

@@ -14,6 +14,7 @@
 #include <numeric>
 #include <random>
 #include <stdexcept>
+#include <vector>
 
 namespace mpinmf {
 namespace {
@@ -190,6 +191,20 @@ TEST(NnlsBpp, RecoversAnExactNonNegativeFit) {
   }
 }
 
+TEST(NnlsBpp, RecoversEntriesFarBelowTheOthers) {
+  // Entries 1e-8 of the rest are small, not rounding: leaving them at zero would leave a
+  // gradient of about −1e-8 behind, so the rounding allowance must be far smaller.
+  Matrix truth;
+  NnlsProblem p = exactly_fitted_problem(40, 10, 100, 18, truth);
+  std::srand(19);
+  truth = (truth.array() > 0.0).select(truth, 1e-8 * Matrix::Random(10, 100).cwiseAbs());
+  p.Y = p.A * truth;
+  const Matrix x = nnls_block_principal_pivoting(p.gram(), p.product());
+  expect_kkt(p.gram(), p.product(), x);
+  EXPECT_TRUE((x.array() > 0.0).all());
+  EXPECT_LE((x - truth).norm(), 1e-9 * truth.norm());
+}
+
 TEST(NnlsBpp, EachColumnIsSolvedAsIfAlone) {
   // The engine hands each rank a different slice of the columns; a column's answer must
   // not depend on which others share its call.
@@ -306,6 +321,24 @@ TEST(NnlsBpp, DuplicatedComponentsGiveAnOptimalFit) {
   }
 }
 
+TEST(NnlsBpp, SingularOptimalSupportIsConfirmedInOneRound) {
+  // Both copies of a duplicated component carry weight in X*, so the warm start's passive
+  // set has a singular G_FF and is optimal as it stands: its subproblem must be solved
+  // consistently (here, the weight split evenly) and accepted without any pivoting.
+  Matrix truth;
+  NnlsProblem p = exactly_fitted_problem(30, 6, 40, 17, truth);
+  p.A.col(4) = p.A.col(0);
+  truth.row(0).array() += 0.5;
+  truth.row(4).array() += 0.5;
+  p.Y = p.A * truth;
+  NnlsBppReport report;
+  const Matrix x = nnls_block_principal_pivoting(p.gram(), p.product(), truth, &report);
+  EXPECT_EQ(report.rounds, 1);
+  expect_kkt(p.gram(), p.product(), x);
+  EXPECT_LE((p.A * x - p.Y).norm(), 1e-12 * p.Y.norm());
+  EXPECT_LE((x.row(0) - x.row(4)).norm(), 1e-12 * x.row(0).norm());
+}
+
 TEST(NnlsBpp, ColumnsStayIndependentWhenGramIsSingular) {
   NnlsProblem p = random_problem(25, 6, 80, 13, true);
   p.A.col(4) = p.A.col(0);
@@ -343,20 +376,23 @@ TEST(NnlsBpp, InconsistentZeroComponentIsLeftAtZero) {
 }
 
 TEST(NnlsBpp, IllConditionedGramStillGivesAFeasibleDescent) {
-  // The Hilbert matrix of order 12 (condition number about 1e16): the answer is not
-  // accurate, but it must be finite, non-negative and no worse than x = 0.
-  const Index k = 12;
-  Matrix gram(k, k);
-  for (Index i = 0; i < k; ++i) {
-    for (Index j = 0; j < k; ++j) gram(i, j) = 1.0 / static_cast<double>(i + j + 1);
-  }
-  std::srand(14);
-  const Matrix product = Matrix::Random(k, 50);
-  const Matrix x = nnls_block_principal_pivoting(gram, product);
-  ASSERT_TRUE(x.allFinite());
-  EXPECT_GE(x.minCoeff(), 0.0);
-  for (Index j = 0; j < x.cols(); ++j) {
-    EXPECT_LE(0.5 * x.col(j).dot(gram * x.col(j)) - product.col(j).dot(x.col(j)), 0.0);
+  // Hilbert matrices (condition numbers about 1e16 and 1e28): the answers cannot be
+  // accurate, and at order 20 some columns run into the round limit, but every answer
+  // must be finite, non-negative and no worse than x = 0.
+  for (const Index k : {12, 20}) {
+    Matrix gram(k, k);
+    for (Index i = 0; i < k; ++i) {
+      for (Index j = 0; j < k; ++j) gram(i, j) = 1.0 / static_cast<double>(i + j + 1);
+    }
+    std::srand(14);
+    const Matrix product = Matrix::Random(k, 50);
+    const Matrix x = nnls_block_principal_pivoting(gram, product);
+    ASSERT_TRUE(x.allFinite());
+    EXPECT_GE(x.minCoeff(), 0.0);
+    for (Index j = 0; j < x.cols(); ++j) {
+      EXPECT_LE(0.5 * x.col(j).dot(gram * x.col(j)) - product.col(j).dot(x.col(j)), 0.0)
+          << "k = " << k << ", column " << j;
+    }
   }
 }
 

@@ -10,7 +10,7 @@ namespace mpinmf {
 struct NnlsBppReport {
   /// Pivoting rounds (one solve per column that is still infeasible) the slowest column took.
   Index rounds = 0;
-  /// Columns stopped by the round limit; their answer is the last iterate clipped at zero.
+  /// Columns stopped by the round limit, whose answers are feasible but not optimal.
   Index unconverged_columns = 0;
 };
 
@@ -18,11 +18,13 @@ struct NnlsBppReport {
 /// symmetric positive semi-definite) and B = AᵀY (k×c). The result (k×c) satisfies the
 /// KKT conditions X ≥ 0, G X − B ≥ 0 and X ∘ (G X − B) = 0 up to rounding.
 ///
-/// Each column's answer depends on that column of B and on G alone, never on the other
-/// columns of the call, so splitting the columns differently gives the same X. A component
+/// Each column's pivoting depends on that column of B and on G alone, never on the other
+/// columns of the call, so splitting the columns differently gives the same X up to
+/// rounding in the shared multi-column solves (about 1e-15 relative). A component
 /// with G_ii = 0 (an all-zero column of A) stays at zero. When G is singular on a passive
 /// set, that subproblem takes its (Jacobi-scaled) minimum-norm solution. If a column has
-/// not converged after 10k + 100 pivoting rounds its last iterate is clipped at zero.
+/// not converged after 10k + 100 pivoting rounds, its answer is its last iterate clipped
+/// at zero, or zero itself where that has the smaller objective.
 Matrix nnls_block_principal_pivoting(const Matrix& gram, const Eigen::Ref<const Matrix>& product,
                                      NnlsBppReport* report = nullptr);
 
