@@ -1,6 +1,7 @@
 #include "mpinmf/cli_options.hpp"
 
 #include <boost/program_options.hpp>
+#include <functional>
 #include <sstream>
 
 #include "mpinmf/error.hpp"
@@ -67,6 +68,19 @@ Each column (or row) is solved exactly by block principal pivoting, with the sam
 penalties as factorization (--alpha-W, --alpha-H, --l1-ratio).
 )";
 
+/// Runs `parse`, turning what it throws into a usage error with its message.
+void reporting_usage_errors(CommandLine& result, const std::function<void()>& parse) {
+  try {
+    parse();
+  } catch (const po::error& error) {
+    result.action = CommandLine::Action::usage_error;
+    result.message = error.what();
+  } catch (const Error& error) {
+    result.action = CommandLine::Action::usage_error;
+    result.message = error.what();
+  }
+}
+
 std::string joined(const std::string& program, const std::vector<std::string>& arguments) {
   std::string command = program;
   for (const std::string& argument : arguments) {
@@ -95,7 +109,7 @@ CommandLine parse_project(const std::vector<std::string>& arguments) {
       "l1-ratio", po::value(&o.rule.l1_ratio)->default_value(0.0), "share of L1 in the penalty")(
       "threads", po::value(&o.threads)->default_value(0), "BLAS threads per rank (0: automatic)")(
       "help,h", "show this help");
-  try {
+  reporting_usage_errors(result, [&] {
     po::variables_map values;
     po::store(po::command_line_parser(arguments).options(all).run(), values);
     po::notify(values);
@@ -104,19 +118,13 @@ CommandLine parse_project(const std::vector<std::string>& arguments) {
       help << kProjectUsage << "\n" << all;
       result.action = CommandLine::Action::help;
       result.message = help.str();
-      return result;
+      return;
     }
     if (values.count("alpha-H") != 0U) {
       o.rule.alpha_H = alpha_H;
     }
     validate(o);
-  } catch (const po::error& error) {
-    result.action = CommandLine::Action::usage_error;
-    result.message = error.what();
-  } catch (const Error& error) {
-    result.action = CommandLine::Action::usage_error;
-    result.message = error.what();
-  }
+  });
   o.command_line = joined("mpinmf project", arguments);
   return result;
 }
@@ -207,7 +215,7 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   po::options_description all;
   all.add(data).add(model).add(start).add(stopping).add(run);
 
-  try {
+  reporting_usage_errors(result, [&] {
     po::variables_map values;
     po::store(po::command_line_parser(arguments).options(all).run(), values);
     po::notify(values);
@@ -216,12 +224,12 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
       help << kUsage << "\n" << all << kFooter;
       result.action = CommandLine::Action::help;
       result.message = help.str();
-      return result;
+      return;
     }
     if (values.count("version") != 0U) {
       result.action = CommandLine::Action::version;
       result.message = std::string("mpinmf ") + MPINMF_VERSION + "\n";
-      return result;
+      return;
     }
     o.rule.algorithm = parse_algorithm(algorithm);
     if (values.count("learning-rate") != 0U) {
@@ -231,13 +239,7 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
       o.rule.alpha_H = alpha_H;
     }
     validate(o);
-  } catch (const po::error& error) {
-    result.action = CommandLine::Action::usage_error;
-    result.message = error.what();
-  } catch (const Error& error) {
-    result.action = CommandLine::Action::usage_error;
-    result.message = error.what();
-  }
+  });
 
   o.command_line = joined("mpinmf", arguments);
   return result;

@@ -26,19 +26,36 @@ struct Outcome {
 
 /// Factorizes the matrix whose rows `make_rows` builds, split over `comm`, from the random
 /// start of `seed`.
+/// This rank's rows of the test matrix, ‖V‖², and the random start of `seed`.
+struct Start {
+  IndexRange rows;
+  RowMatrix V;
+  double squared_norm = 0.0;
+  Factors factors;
+};
+
+template <typename MakeRows>
+Start make_start(Communicator& comm, Index total_rows, Index columns, Index k, MakeRows&& make_rows,
+                 std::uint64_t seed) {
+  Start start;
+  start.rows = even_block(total_rows, comm.size(), comm.rank());
+  start.V = make_rows(start.rows);
+  const double total = comm.sum(start.V.sum());
+  start.squared_norm = comm.sum(start.V.squaredNorm());
+  start.factors = random_factors(seed, start.rows, columns, k,
+                                 total / static_cast<double>(total_rows * columns));
+  return start;
+}
+
 template <typename MakeRows>
 Outcome factorize_rows(Communicator& comm, Index total_rows, Index columns, Index k,
                        const UpdateRule& rule, const Penalties& penalties,
                        const StoppingCriteria& stopping, MakeRows&& make_rows,
                        std::uint64_t seed = 7) {
-  Outcome outcome;
-  outcome.rows = even_block(total_rows, comm.size(), comm.rank());
-  const RowMatrix V = make_rows(outcome.rows);
-  const double total = comm.sum(V.sum());
-  const double squared_norm = comm.sum(V.squaredNorm());
-  outcome.factors = random_factors(seed, outcome.rows, columns, k,
-                                   total / static_cast<double>(total_rows * columns));
-  outcome.result = factorize(comm, V, squared_norm, outcome.factors, rule, penalties, stopping);
+  Start start = make_start(comm, total_rows, columns, k, make_rows, seed);
+  Outcome outcome{std::move(start.factors), {}, start.rows};
+  outcome.result =
+      factorize(comm, start.V, start.squared_norm, outcome.factors, rule, penalties, stopping);
   return outcome;
 }
 
@@ -48,14 +65,10 @@ Outcome factorize_rows(Communicator& comm, Index total_rows, Index columns, Inde
                        const RuleSettings& settings, const StoppingCriteria& stopping,
                        MakeRows&& make_rows, std::uint64_t seed = 7) {
   if (settings.algorithm == Algorithm::kullback_leibler) {
-    Outcome outcome;
-    outcome.rows = even_block(total_rows, comm.size(), comm.rank());
-    const RowMatrix V = make_rows(outcome.rows);
-    const double total = comm.sum(V.sum());
-    const double squared_norm = comm.sum(V.squaredNorm());
-    outcome.factors = random_factors(seed, outcome.rows, columns, k,
-                                     total / static_cast<double>(total_rows * columns));
-    outcome.result = factorize_kl(comm, V, squared_norm, outcome.factors, settings.delta, stopping);
+    Start start = make_start(comm, total_rows, columns, k, make_rows, seed);
+    Outcome outcome{std::move(start.factors), {}, start.rows};
+    outcome.result =
+        factorize_kl(comm, start.V, start.squared_norm, outcome.factors, settings.delta, stopping);
     return outcome;
   }
   const auto rule = make_update_rule(settings, total_rows, columns, k);
