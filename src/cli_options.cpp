@@ -102,13 +102,15 @@ CommandLine parse_project(const std::vector<std::string>& arguments) {
       "2-D dataset inside the input")("output,o", po::value(&o.output)->value_name("FILE"),
                                       "file to write to (required)")(
       "overwrite", po::bool_switch(&o.overwrite), "replace the output file if it exists")(
-      "axis", po::value(&o.axis)->default_value(o.axis),
+      "axis", po::value(&o.axis)->value_name("AXIS")->default_value(o.axis),
       "columns: solve for H' with W fixed; rows: solve for W'' with H fixed")(
-      "alpha-W", po::value(&o.rule.alpha_W)->default_value(0.0), "penalty weight on W")(
-      "alpha-H", po::value(&alpha_H), "penalty weight on H (default: --alpha-W)")(
-      "l1-ratio", po::value(&o.rule.l1_ratio)->default_value(0.0), "share of L1 in the penalty")(
-      "threads", po::value(&o.threads)->default_value(0), "BLAS threads per rank (0: automatic)")(
-      "help,h", "show this help");
+      "alpha-W", po::value(&o.rule.alpha_W)->value_name("α")->default_value(0.0),
+      "penalty weight on W")("alpha-H", po::value(&alpha_H)->value_name("α"),
+                             "penalty weight on H (default: --alpha-W)")(
+      "l1-ratio", po::value(&o.rule.l1_ratio)->value_name("ρ")->default_value(0.0),
+      "share of L1 in the penalty")(
+      "threads", po::value(&o.threads)->value_name("N")->default_value(0),
+      "BLAS threads per rank (0: automatic)")("help,h", "show this help");
   reporting_usage_errors(result, [&] {
     po::variables_map values;
     po::store(po::command_line_parser(arguments).options(all).run(), values);
@@ -157,7 +159,7 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
                       "number of components k, 1 ≤ k ≤ min(m, n) (required)")(
       "algorithm,a", po::value(&algorithm)->value_name("RULE")->default_value(algorithm),
       "update rule: mu, pgd, hals, anls-bpp or kl (see Rules below)")(
-      "delta", po::value(&o.rule.delta)->value_name("δ")->default_value(o.rule.delta),
+      "delta", po::value(&o.rule.delta)->value_name("δ")->default_value(o.rule.delta, "2.2e-16"),
       "mu: added to denominators; the default only guards against 0/0, larger values "
       "(the R write-up uses 0.001) damp the updates")(
       "lambda", po::value(&o.rule.lambda)->value_name("λ")->default_value(o.rule.lambda),
@@ -182,7 +184,7 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
       "the factors as the rule left them, as scikit-learn and R's NMF do");
 
   po::options_description start("Start");
-  start.add_options()("seed", po::value(&o.seed)->default_value(o.seed),
+  start.add_options()("seed", po::value(&o.seed)->value_name("N")->default_value(o.seed),
                       "random start: the same seed gives the same factors for any number of ranks")(
       "init", po::value(&o.init)->value_name("HOW")->default_value(o.init),
       "random, or an SVD-based start (Boutsidis & Gallopoulos) computed distributed from a "
@@ -192,12 +194,17 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
                                    "start from /W and /H of an earlier result (a warm start)");
 
   po::options_description stopping("Stopping");
-  stopping.add_options()(
-      "max-iter", po::value(&o.stopping.max_iterations)->default_value(o.stopping.max_iterations),
-      "at most this many iterations")(
-      "tol", po::value(&o.stopping.tolerance)->default_value(o.stopping.tolerance),
+  stopping.add_options()("max-iter",
+                         po::value(&o.stopping.max_iterations)
+                             ->value_name("N")
+                             ->default_value(o.stopping.max_iterations),
+                         "at most this many iterations")(
+      "tol",
+      po::value(&o.stopping.tolerance)
+          ->value_name("T")
+          ->default_value(o.stopping.tolerance, "1e-6"),
       "stop when one iteration lowers the objective by less than this fraction (0: never)")(
-      "pg-tol", po::value(&o.stopping.gradient_tolerance)->default_value(0.0),
+      "pg-tol", po::value(&o.stopping.gradient_tolerance)->value_name("T")->default_value(0.0, "0"),
       "stop when the projected gradient's norm is below this fraction of its start, the "
       "ANLS literature's test (Frobenius rules; 0: off). Reported in /history either way")(
       "time-limit",
@@ -206,9 +213,9 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
 
   po::options_description run("Running");
   run.add_options()(
-      "threads", po::value(&o.threads)->default_value(0),
+      "threads", po::value(&o.threads)->value_name("N")->default_value(0),
       "BLAS threads per rank (0: the cores this rank may use, shared among the node's ranks)")(
-      "print-every", po::value(&o.print_every)->default_value(o.print_every),
+      "print-every", po::value(&o.print_every)->value_name("N")->default_value(o.print_every),
       "print a progress line every N iterations (0: only the summary)")("help,h", "show this help")(
       "version", "show the version");
 
