@@ -211,6 +211,21 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
       po::value(&o.stopping.time_limit_seconds)->value_name("SECONDS")->default_value(0.0),
       "stop after this many seconds of iterations (0: no limit)");
 
+  po::options_description checkpoints("Checkpoints (see README: Long runs)");
+  checkpoints.add_options()(
+      "checkpoint", po::value(&o.checkpoint)->value_name("FILE"),
+      "where checkpoints go; default: the output's name with .checkpoint before its extension")(
+      "checkpoint-every", po::value(&o.checkpoint_every)->value_name("N")->default_value(0),
+      "write a checkpoint every N iterations (0: off)")(
+      "checkpoint-interval",
+      po::value(&o.checkpoint_interval)->value_name("SECONDS")->default_value(0.0),
+      "write a checkpoint when this many seconds have passed since the last (0: off). "
+      "Whatever these say, SIGTERM, SIGINT or SIGUSR1 make every rank finish its iteration, "
+      "write a checkpoint and exit with status 75; a second SIGINT exits at once")(
+      "resume", po::value(&o.resume)->value_name("FILE"),
+      "continue from a checkpoint: same input, k, rule and rule settings; any number of ranks "
+      "(the same number gives the uninterrupted run's result bit for bit)");
+
   po::options_description run("Running");
   run.add_options()(
       "threads", po::value(&o.threads)->value_name("N")->default_value(0),
@@ -220,7 +235,7 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
       "version", "show the version");
 
   po::options_description all;
-  all.add(data).add(model).add(start).add(stopping).add(run);
+  all.add(data).add(model).add(start).add(stopping).add(checkpoints).add(run);
 
   reporting_usage_errors(result, [&] {
     po::variables_map values;

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "mpinmf/error.hpp"
+#include "mpinmf/fault_injection.hpp"
 #include "mpinmf/rules/projected_gradient.hpp"
 
 namespace mpinmf {
@@ -11,20 +13,21 @@ namespace mpinmf {
 namespace {
 
 /// What the ranks sum after each W update: WᵀW, the cross term ⟨W_p, V_p Hᵀ⟩, ‖W_p‖₁, rank
-/// 0's clock, and the squared projected gradient of the iterate before (it needs WᵀV of
-/// that iterate, which the next iteration forms), so that every rank takes the same
-/// stopping decision from the same numbers.
+/// 0's clock, the squared projected gradient of the iterate before (it needs WᵀV of that
+/// iterate, which the next iteration forms) and the ranks' stop requests, so that every
+/// rank takes the same stopping decision from the same numbers.
 class MonitorSums {
  public:
-  explicit MonitorSums(Index rank) : rank_(rank), buffer_(rank * rank + 4) {}
+  explicit MonitorSums(Index rank) : rank_(rank), buffer_(rank * rank + 5) {}
 
   void reduce(Communicator& comm, const RowMatrix& W, const RowMatrix& VHt, double rank0_seconds,
-              double previous_gradient_squared) {
+              double previous_gradient_squared, double stop_flag) {
     Eigen::Map<Matrix>(buffer_.data(), rank_, rank_).noalias() = W.transpose() * W;
     buffer_[rank_ * rank_] = (W.array() * VHt.array()).sum();
     buffer_[rank_ * rank_ + 1] = W.sum();
     buffer_[rank_ * rank_ + 2] = comm.is_root() ? rank0_seconds : 0.0;
     buffer_[rank_ * rank_ + 3] = previous_gradient_squared;
+    buffer_[rank_ * rank_ + 4] = stop_flag;
     comm.sum(buffer_.data(), static_cast<Index>(buffer_.size()));
   }
 
@@ -33,6 +36,7 @@ class MonitorSums {
   [[nodiscard]] double w_sum() const { return buffer_[rank_ * rank_ + 1]; }
   [[nodiscard]] double seconds() const { return buffer_[rank_ * rank_ + 2]; }
   [[nodiscard]] double previous_gradient_squared() const { return buffer_[rank_ * rank_ + 3]; }
+  [[nodiscard]] bool stop_requested() const { return buffer_[rank_ * rank_ + 4] > 0.0; }
 
  private:
   Index rank_;
@@ -43,7 +47,6 @@ HistoryEntry evaluate(int iteration, const MonitorSums& sums, const Matrix& H, c
                       double v_squared_norm, const Penalties& penalties) {
   const double residual_squared =
       v_squared_norm - 2.0 * sums.cross_term() + sums.gram().cwiseProduct(HHt).sum();
-  require_finite(residual_squared, iteration, "try a larger --delta or a smaller --learning-rate");
   // Rounding can push the identity slightly below zero at an exact fit.
   const double clamped = std::max(residual_squared, 0.0);
   HistoryEntry entry;
@@ -79,14 +82,17 @@ double w_gradient_squared(const RowMatrix& W, const Matrix& HHt, const RowMatrix
 
 EngineResult factorize(Communicator& comm, const RowMatrix& local_rows, double v_squared_norm,
                        Factors& factors, const UpdateRule& rule, const Penalties& penalties,
-                       const StoppingCriteria& stopping, const IterationCallback& on_iteration) {
-  const double start = MPI_Wtime();
+                       const StoppingCriteria& stopping, const LoopHooks& hooks,
+                       const LoopStart& from) {
+  const bool resuming = !from.history.empty();
+  const double start = MPI_Wtime() - (resuming ? from.history.back().seconds : 0.0);
   const RowMatrix& V = local_rows;
   RowMatrix& W = factors.W;
   Matrix& H = factors.H;
   const Index k = H.rows();
   const std::vector<IndexRange> blocks = column_blocks(H.cols(), comm.size());
   const IndexRange own_columns = blocks[static_cast<std::size_t>(comm.rank())];
+  auto own_H = [&] { return H.middleCols(own_columns.begin, own_columns.size()); };
 
   Matrix WtV(k, V.cols());
   Matrix WtV_own(k, own_columns.size());
@@ -102,42 +108,55 @@ EngineResult factorize(Communicator& comm, const RowMatrix& local_rows, double v
     WtW = sums.gram();
     WtV.noalias() = W.transpose() * V;
     comm.reduce_scatter_columns(WtV, blocks, WtV_own);
-    const auto own_H = H.middleCols(own_columns.begin, own_columns.size());
-    return w_gradient_of_last + projected_gradient_squared_norm(
-                                    own_H, penalized_gradient(own_H, WtW, WtV_own, penalties.H));
+    return w_gradient_of_last +
+           projected_gradient_squared_norm(own_H(),
+                                           penalized_gradient(own_H(), WtW, WtV_own, penalties.H));
   };
-  double gradient_at_start = 0.0;
+  EngineResult result;
+  result.history = from.history;
+  result.gradient_at_start = from.gradient_at_start;
   auto record_gradient = [&](HistoryEntry& entry, double squared) {
-    if (gradient_at_start == 0.0) {
-      gradient_at_start = std::sqrt(squared);
+    if (result.gradient_at_start == 0.0) {
+      result.gradient_at_start = std::sqrt(squared);
     }
     entry.projected_gradient =
-        gradient_at_start > 0.0 ? std::sqrt(squared) / gradient_at_start : 0.0;
+        result.gradient_at_start > 0.0 ? std::sqrt(squared) / result.gradient_at_start : 0.0;
   };
 
-  EngineResult result;
-  sums.reduce(comm, W, VHt, MPI_Wtime() - start, 0.0);
-  result.history.push_back(evaluate(0, sums, H, HHt, v_squared_norm, penalties));
+  // Resuming recomputes exactly what the interrupted run held at this point, from the
+  // same W and H by the same operations, so the iterations that follow are bit-identical.
+  sums.reduce(comm, W, VHt, MPI_Wtime() - start, 0.0, 0.0);
+  if (!resuming) {
+    result.history.push_back(evaluate(0, sums, H, HHt, v_squared_norm, penalties));
+  }
+  result.iterations = result.history.back().iteration;
+  CheckpointClock checkpoint_clock(hooks.schedule, sums.seconds());
 
-  for (int iteration = 1; iteration <= stopping.max_iterations; ++iteration) {
+  for (int iteration = result.iterations + 1; iteration <= stopping.max_iterations; ++iteration) {
     const double gradient_of_previous = products_for_H();
-    rule.update(H.middleCols(own_columns.begin, own_columns.size()), WtW, WtV_own, penalties.H);
+    rule.update(own_H(), WtW, WtV_own, penalties.H);
     comm.allgather_columns(H, blocks);
+    kill_if_planned(FaultPoint::kill, comm.rank(), iteration);
 
     HHt.noalias() = H * H.transpose();
     VHt.noalias() = V * H.transpose();
     rule.update(W.transpose(), HHt, VHt.transpose(), penalties.W);
+    if (fault_planned(FaultPoint::nan, comm.rank(), iteration) && W.size() > 0) {
+      W(0, 0) = std::numeric_limits<double>::quiet_NaN();
+    }
     w_gradient_of_last = w_gradient_squared(W, HHt, VHt, penalties.W);
 
-    sums.reduce(comm, W, VHt, MPI_Wtime() - start, gradient_of_previous);
+    sums.reduce(comm, W, VHt, MPI_Wtime() - start, gradient_of_previous, hooks.stop_flag());
     HistoryEntry& previous_entry = result.history.back();
     record_gradient(previous_entry, sums.previous_gradient_squared());
-    if (on_iteration) {
-      on_iteration(previous_entry);
+    if (hooks.on_iteration) {
+      hooks.on_iteration(previous_entry);
     }
     const double previous = previous_entry.objective;
     const double latest_known_gradient = previous_entry.projected_gradient;
     result.history.push_back(evaluate(iteration, sums, H, HHt, v_squared_norm, penalties));
+    require_finite(comm, result.history.back().objective, W, own_H(), iteration,
+                   "try a larger --delta or a smaller --learning-rate");
     result.iterations = iteration;
     HistoryEntry now = result.history.back();
     now.projected_gradient = latest_known_gradient;
@@ -145,14 +164,21 @@ EngineResult factorize(Communicator& comm, const RowMatrix& local_rows, double v
       result.stop_reason = *reason;
       break;
     }
+    if (sums.stop_requested()) {
+      result.stop_reason = StopReason::interrupted;
+      return result;
+    }
+    if (hooks.save_checkpoint && checkpoint_clock.due(iteration, now.seconds)) {
+      hooks.save_checkpoint(factors, {result.history, result.gradient_at_start});
+    }
   }
 
   // The last iterate's gradient needs its WᵀV: one more product, and the exact error one
   // more pass; both only once.
   const double last_gradient = comm.sum(products_for_H());
   record_gradient(result.history.back(), last_gradient);
-  if (on_iteration) {
-    on_iteration(result.history.back());
+  if (hooks.on_iteration) {
+    hooks.on_iteration(result.history.back());
   }
   result.final_relative_error =
       std::sqrt(exact_squared_residual(comm, V, factors) / v_squared_norm);

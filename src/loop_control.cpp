@@ -16,6 +16,8 @@ std::string describe(StopReason reason) {
       return "reached --time-limit";
     case StopReason::projected_gradient:
       return "converged (projected gradient below --pg-tol of its start)";
+    case StopReason::interrupted:
+      return "interrupted by a signal";
   }
   return "unknown";
 }
@@ -57,13 +59,58 @@ std::vector<Index> vanished_components(const Eigen::VectorXd& W_column_norms,
   return vanished;
 }
 
-void require_finite(double agreed_value, int iteration, const std::string& hint) {
-  if (!std::isfinite(agreed_value)) {
-    // The value is the same on every rank, so every rank throws here together.
-    throw AgreedError("non-finite values (NaN or Inf) appeared in W or H at iteration " +
-                          std::to_string(iteration) + "; " + hint,
-                      0);
+bool CheckpointClock::due(int iteration, double seconds_now) {
+  const bool by_count =
+      schedule_.every_iterations > 0 && iteration % schedule_.every_iterations == 0;
+  const bool by_time =
+      schedule_.interval_seconds > 0.0 && seconds_now - last_seconds_ >= schedule_.interval_seconds;
+  if (by_count || by_time) {
+    last_seconds_ = seconds_now;
+    return true;
   }
+  return false;
+}
+
+namespace {
+
+/// Where `factor` first holds NaN or Inf, as "<name> holds NaN at <rows> r, <columns> c".
+std::optional<LocalFailure> first_non_finite(const Eigen::Ref<const Matrix>& factor,
+                                             const std::string& name, const std::string& rows,
+                                             const std::string& columns, std::int64_t order) {
+  for (Index column = 0; column < factor.cols(); ++column) {
+    for (Index row = 0; row < factor.rows(); ++row) {
+      const double value = factor(row, column);
+      if (!std::isfinite(value)) {
+        return LocalFailure{name + " holds " + (std::isnan(value) ? "NaN" : "Inf") + " at " + rows +
+                                " " + std::to_string(row) + ", " + columns + " " +
+                                std::to_string(column),
+                            order};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void require_finite(Communicator& comm, double agreed_value, const RowMatrix& W,
+                    const Eigen::Ref<const Matrix>& own_H, int iteration, const std::string& hint) {
+  if (std::isfinite(agreed_value)) {
+    return;
+  }
+  // The value is the same on every rank, so every rank comes here together. H's columns
+  // reach every rank's W within the iteration, so a non-finite H names its origin first.
+  const std::string when = " after iteration " + std::to_string(iteration) + "; " + hint;
+  std::optional<LocalFailure> local =
+      first_non_finite(own_H, "H", "component", "column of this rank's block", 0);
+  if (!local) {
+    local = first_non_finite(W, "W", "this rank's row", "column", 1);
+  }
+  if (local) {
+    local->message += when;
+  }
+  comm.agree(local);
+  throw AgreedError("non-finite values (NaN or Inf) appeared in the objective" + when, 0);
 }
 
 }  // namespace mpinmf

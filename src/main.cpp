@@ -7,6 +7,7 @@
 #include "mpinmf/cli_options.hpp"
 #include "mpinmf/comm.hpp"
 #include "mpinmf/error.hpp"
+#include "mpinmf/interrupt.hpp"
 #include "mpinmf/project.hpp"
 #include "mpinmf/run.hpp"
 
@@ -43,6 +44,11 @@ int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
       mpinmf::run_factorization(comm, command.options, std::cout);
     }
     return 0;
+  } catch (const mpinmf::Interrupted& stop) {
+    if (comm.is_root()) {
+      std::cerr << "mpinmf: " << stop.what() << "\n";
+    }
+    return mpinmf::kExitInterrupted;
   } catch (const mpinmf::AgreedError& error) {
     if (comm.is_root()) {
       std::cerr << "mpinmf: error";

@@ -1,6 +1,7 @@
 #include "mpinmf/options.hpp"
 
 #include <cmath>
+#include <filesystem>
 
 #include "mpinmf/error.hpp"
 
@@ -110,6 +111,29 @@ void validate(const RunOptions& options) {
     throw Error("--init: unknown start '" + options.init +
                 "' (choose random, nndsvd, nndsvda or nndsvdar)");
   }
+  if (options.checkpoint_every < 0) {
+    throw Error("--checkpoint-every must be 0 (off) or more iterations");
+  }
+  if (!(options.checkpoint_interval >= 0.0) || !std::isfinite(options.checkpoint_interval)) {
+    throw Error("--checkpoint-interval must be 0 (off) or more seconds");
+  }
+  const std::string checkpoint = checkpoint_path(options);
+  if (checkpoint == options.output || checkpoint == options.input) {
+    throw Error("--checkpoint must differ from --input and --output");
+  }
+  if (!options.resume.empty() && !options.init_file.empty()) {
+    throw Error("--resume and --init-file both give the start; pass one of them");
+  }
+}
+
+std::string checkpoint_path(const RunOptions& options) {
+  if (!options.checkpoint.empty()) {
+    return options.checkpoint;
+  }
+  std::filesystem::path path(options.output);
+  const std::string extension = path.extension().string();
+  path.replace_extension(".checkpoint" + extension);
+  return path.string();
 }
 
 void validate(const ProjectOptions& options) {

@@ -25,9 +25,11 @@ void ProgressPrinter::operator()(const HistoryEntry& entry) {
   if (!enabled_) {
     return;
   }
-  if (entry.iteration == 0) {
+  if (!started_) {
+    // The start, or the checkpoint's iteration when resuming.
+    started_ = true;
     out_ << "iteration   relative error       change    s/iteration\n";
-    out_ << format("%9.0f", 0.0) << format("   %14.8e", entry.relative_error) << "\n";
+    out_ << format("%9.0f", entry.iteration) << format("   %14.8e", entry.relative_error) << "\n";
   } else if (entry.iteration % every_ == 0) {
     const double per_iteration =
         (entry.seconds - last_seconds_) / static_cast<double>(entry.iteration - last_iteration_);
@@ -41,6 +43,13 @@ void ProgressPrinter::operator()(const HistoryEntry& entry) {
   last_error_ = entry.relative_error;
   last_seconds_ = entry.seconds;
   last_iteration_ = entry.iteration;
+}
+
+void ProgressPrinter::checkpoint_written(int iteration, const std::string& path, double seconds) {
+  if (enabled_) {
+    out_ << "checkpoint at iteration " << iteration << " written to " << path << " in "
+         << format("%.2g", seconds) << " s" << std::endl;
+  }
 }
 
 void print_summary(std::ostream& out, const RunSummary& s) {

@@ -7,8 +7,11 @@
 #include "mpinmf/engine.hpp"
 #include "mpinmf/engine_kl.hpp"
 #include "mpinmf/error.hpp"
+#include "mpinmf/fault_injection.hpp"
 #include "mpinmf/init.hpp"
 #include "mpinmf/init_nndsvd.hpp"
+#include "mpinmf/interrupt.hpp"
+#include "mpinmf/io/checkpoint.hpp"
 #include "mpinmf/io/dense_reader.hpp"
 #include "mpinmf/io/factor_file.hpp"
 #include "mpinmf/io/validate.hpp"
@@ -38,26 +41,35 @@ class IoClock {
   double seconds_ = 0.0;
 };
 
-std::vector<io::Attribute> output_attributes(const RunOptions& options, const Communicator& comm,
-                                             const EngineResult& result, Index rows,
-                                             Index columns) {
+/// What a checkpoint must share with the run that resumes from it.
+io::RunIdentity run_identity(const RunOptions& options, Index rows, Index columns,
+                             const std::array<double, 2>& v_sum_and_squared_norm) {
+  return {{
+              {"algorithm", algorithm_name(options.rule.algorithm)},
+              {"k", static_cast<std::int64_t>(options.rank)},
+              {"rows", static_cast<std::int64_t>(rows)},
+              {"columns", static_cast<std::int64_t>(columns)},
+              {"delta", options.rule.delta},
+              {"lambda",
+               options.rule.algorithm == Algorithm::projected_gradient ? options.rule.lambda : 0.0},
+              {"alpha_W", options.rule.alpha_W},
+              {"alpha_H", options.rule.alpha_H.value_or(options.rule.alpha_W)},
+              {"l1_ratio", options.rule.l1_ratio},
+              {"inner_sweeps", static_cast<std::int64_t>(options.rule.inner_sweeps)},
+          },
+          v_sum_and_squared_norm[1],
+          v_sum_and_squared_norm[0]};
+}
+
+/// Where the result came from, for the reader of the file.
+std::vector<io::Attribute> provenance_attributes(const RunOptions& options,
+                                                 const Communicator& comm) {
+  const std::string start = !options.resume.empty()      ? "checkpoint " + options.resume
+                            : !options.init_file.empty() ? options.init_file
+                                                         : options.init;
   return {
-      {"algorithm", algorithm_name(options.rule.algorithm)},
-      {"k", static_cast<std::int64_t>(options.rank)},
-      {"rows", static_cast<std::int64_t>(rows)},
-      {"columns", static_cast<std::int64_t>(columns)},
-      {"iterations", static_cast<std::int64_t>(result.iterations)},
-      {"relative_error", result.final_relative_error},
-      {"objective", result.history.back().objective},
-      {"stop_reason", describe(result.stop_reason)},
       {"seed", static_cast<std::int64_t>(options.seed)},
-      {"init", options.init_file.empty() ? options.init : options.init_file},
-      {"delta", options.rule.delta},
-      {"lambda",
-       options.rule.algorithm == Algorithm::projected_gradient ? options.rule.lambda : 0.0},
-      {"alpha_W", options.rule.alpha_W},
-      {"alpha_H", options.rule.alpha_H.value_or(options.rule.alpha_W)},
-      {"l1_ratio", options.rule.l1_ratio},
+      {"init", start},
       {"normalize", options.normalize},
       {"ranks", static_cast<std::int64_t>(comm.size())},
       {"input", options.input},
@@ -67,6 +79,24 @@ std::vector<io::Attribute> output_attributes(const RunOptions& options, const Co
       {"layout", std::string("C order: /W is rows x k and /H is k x columns as h5py reads them; "
                              "column-major readers (R, Julia) see their transposes")},
   };
+}
+
+/// Where the loop stands, after `history`'s last entry.
+std::vector<io::Attribute> progress_attributes(const std::vector<HistoryEntry>& history,
+                                               double relative_error, const std::string& status) {
+  return {
+      {"iterations", static_cast<std::int64_t>(history.back().iteration)},
+      {"relative_error", relative_error},
+      {"objective", history.back().objective},
+      {"stop_reason", status},
+  };
+}
+
+template <typename... Lists>
+std::vector<io::Attribute> concatenated(const Lists&... lists) {
+  std::vector<io::Attribute> all;
+  (all.insert(all.end(), lists.begin(), lists.end()), ...);
+  return all;
 }
 
 }  // namespace
@@ -79,11 +109,18 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
   use_threads(threads);
   IoClock io_clock;
 
+  // Handlers first: a signal during the read is honoured at the first iteration.
+  const InterruptHandlers interrupt_handlers;
+  const std::string checkpoint = checkpoint_path(options);
   io::check_output_path(comm, options.output, options.overwrite);
+  io::check_output_path(comm, checkpoint, options.overwrite || checkpoint == options.resume,
+                        "a checkpoint is there: pass --resume " + checkpoint +
+                            " to continue from it, or --overwrite to start afresh");
   const io::DenseShape shape =
       io_clock.time([&] { return io::inspect_dense(comm, options.input, options.dataset); });
   const std::string source = options.input + ":" + options.dataset;
   comm.run_agreed([&] {
+    static_cast<void>(planned_fault());  // a malformed MPINMF_FAULT fails here, on every rank
     if (options.rank > std::min(shape.rows, shape.columns)) {
       throw Error("--rank " + std::to_string(options.rank) + " is too large for " + source + " (" +
                   std::to_string(shape.rows) + " × " + std::to_string(shape.columns) +
@@ -106,9 +143,22 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
     }
   });
 
+  const io::RunIdentity identity = run_identity(options, shape.rows, shape.columns, totals);
   Factors factors;
+  LoopStart loop_start;
   const double mean_of_v = totals[0] / entries;
-  if (options.init_file.empty() && options.init == "random") {
+  if (!options.resume.empty()) {
+    io::Checkpoint resumed = io_clock.time([&] {
+      return io::read_checkpoint(comm, options.resume, rows, shape.rows, shape.columns,
+                                 options.rank, identity);
+    });
+    factors = std::move(resumed.factors);
+    loop_start = std::move(resumed.start);
+    if (comm.is_root()) {
+      out << "resuming from " << options.resume << " at iteration "
+          << loop_start.history.back().iteration << "\n";
+    }
+  } else if (options.init_file.empty() && options.init == "random") {
     factors = random_factors(options.seed, rows, shape.columns, options.rank, mean_of_v);
   } else if (options.init_file.empty()) {
     const NndsvdVariant variant = options.init == "nndsvd"    ? NndsvdVariant::plain
@@ -128,22 +178,50 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
 
   const double bytes_before_loop = comm.communicated_bytes();
   ProgressPrinter progress(out, comm.is_root(), options.print_every);
+  auto save_checkpoint = [&](const Factors& state, const LoopSnapshot& snapshot) {
+    const double seconds = io_clock.time([&] {
+      const double begin = MPI_Wtime();
+      io::write_checkpoint(
+          comm, checkpoint, state, rows, shape.rows, snapshot, identity,
+          concatenated(provenance_attributes(options, comm),
+                       progress_attributes(snapshot.history, snapshot.history.back().relative_error,
+                                           "checkpoint")));
+      return MPI_Wtime() - begin;
+    });
+    progress.checkpoint_written(snapshot.history.back().iteration, checkpoint, seconds);
+  };
+  LoopHooks hooks;
+  hooks.on_iteration = std::ref(progress);
+  hooks.stop_requested = [] { return interrupt_signal().has_value(); };
+  hooks.schedule = {options.checkpoint_every, options.checkpoint_interval};
+  hooks.save_checkpoint = save_checkpoint;
   const EngineResult result = [&] {
     if (options.rule.algorithm == Algorithm::kullback_leibler) {
-      return factorize_kl(comm, V, totals[1], factors, options.rule.delta, options.stopping,
-                          std::ref(progress));
+      return factorize_kl(comm, V, totals[1], factors, options.rule.delta, options.stopping, hooks,
+                          loop_start);
     }
     const auto rule = make_update_rule(options.rule, shape.rows, shape.columns, options.rank);
     return factorize(comm, V, totals[1], factors, *rule,
                      make_penalties(options.rule, shape.rows, shape.columns), options.stopping,
-                     std::ref(progress));
+                     hooks, loop_start);
   }();
   const double loop_bytes = comm.communicated_bytes() - bytes_before_loop;
+  if (result.stop_reason == StopReason::interrupted) {
+    save_checkpoint(factors, {result.history, result.gradient_at_start});
+    const std::optional<int> signal_number = interrupt_signal();
+    throw Interrupted(
+        std::string("stopped by ") + (signal_number ? signal_name(*signal_number) : "a signal") +
+        " after iteration " + std::to_string(result.iterations) + "; checkpoint written to " +
+        checkpoint + "; continue with --resume " + checkpoint);
+  }
 
   normalize_factors(comm, factors, parse_normalization(options.normalize));
   io_clock.time([&] {
-    io::write_factor_file(comm, options.output, factors, rows, shape.rows, result.history,
-                          output_attributes(options, comm, result, shape.rows, shape.columns));
+    io::write_factor_file(
+        comm, options.output, factors, rows, shape.rows, result.history,
+        concatenated(identity.exact, provenance_attributes(options, comm),
+                     progress_attributes(result.history, result.final_relative_error,
+                                         describe(result.stop_reason))));
   });
 
   RunSummary summary;

@@ -25,10 +25,11 @@ double exact_squared_residual(Communicator& comm, const RowMatrix& local_rows,
 
 /// Factorizes the row-partitioned V: `local_rows` is this rank's block of V (m_p × n) and
 /// `v_squared_norm` is ‖V‖²_F over all ranks. `factors` holds the start on entry and the
-/// result on exit. Every rank of `comm` must call it with the same settings.
+/// result on exit. Every rank of `comm` must call it with the same settings. `from` is a
+/// checkpoint's history and state when resuming (then `factors` holds its W and H).
 EngineResult factorize(Communicator& comm, const RowMatrix& local_rows, double v_squared_norm,
                        Factors& factors, const UpdateRule& rule, const Penalties& penalties,
-                       const StoppingCriteria& stopping,
-                       const IterationCallback& on_iteration = {});
+                       const StoppingCriteria& stopping, const LoopHooks& hooks = {},
+                       const LoopStart& from = {});
 
 }  // namespace mpinmf

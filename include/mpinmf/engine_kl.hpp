@@ -14,6 +14,6 @@ namespace mpinmf {
 /// divergence, its relative error ‖V − WH‖/‖V‖ (both exact: they come from the same pass).
 EngineResult factorize_kl(Communicator& comm, const RowMatrix& local_rows, double v_squared_norm,
                           Factors& factors, double delta, const StoppingCriteria& stopping,
-                          const IterationCallback& on_iteration = {});
+                          const LoopHooks& hooks = {}, const LoopStart& from = {});
 
 }  // namespace mpinmf

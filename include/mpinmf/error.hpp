@@ -25,4 +25,10 @@ class AgreedError : public std::runtime_error {
   int origin_rank_;
 };
 
+/// A run stopped on request (a signal) after saving its state; thrown on every rank alike.
+class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace mpinmf

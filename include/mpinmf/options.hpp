@@ -64,11 +64,19 @@ struct RunOptions {
   int threads = 0;                 // 0: the cores available to this rank
   std::string summary_json;
   std::string command_line;
+  std::string checkpoint;            // empty: next to the output (see checkpoint_path)
+  int checkpoint_every = 0;          // iterations between checkpoints; 0: off
+  double checkpoint_interval = 0.0;  // seconds between checkpoints; 0: off
+  std::string resume;                // a checkpoint to continue from
 };
 
 /// Checks everything that can be checked before any data is read; throws Error naming
 /// the option and what is wrong.
 void validate(const RunOptions& options);
+
+/// Where checkpoints go: --checkpoint, or the output's name with `.checkpoint` before its
+/// extension (result.h5 → result.checkpoint.h5).
+std::string checkpoint_path(const RunOptions& options);
 
 /// `mpinmf project`: new data expressed in a learned basis.
 struct ProjectOptions {

@@ -16,11 +16,13 @@ class ProgressPrinter {
   ProgressPrinter(std::ostream& out, bool is_root, int every)
       : out_(out), enabled_(is_root && every > 0), every_(every) {}
   void operator()(const HistoryEntry& entry);
+  void checkpoint_written(int iteration, const std::string& path, double seconds);
 
  private:
   std::ostream& out_;
   bool enabled_;
   int every_;
+  bool started_ = false;
   double last_error_ = 0.0;
   double last_seconds_ = 0.0;
   int last_iteration_ = 0;

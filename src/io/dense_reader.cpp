@@ -2,8 +2,12 @@
 
 #include <array>
 #include <filesystem>
+#include <iomanip>
+#include <new>
+#include <sstream>
 
 #include "mpinmf/error.hpp"
+#include "mpinmf/fault_injection.hpp"
 #include "mpinmf/io/hdf5_handle.hpp"
 
 namespace mpinmf::io {
@@ -94,7 +98,24 @@ RowMatrix read_dense_rows(const Communicator& comm, const std::string& path,
     if (rows.begin < 0 || rows.end > shape.rows) {
       throw Error(where(path, dataset) + ": rows requested beyond the dataset's end");
     }
-    block.resize(rows.size(), shape.columns);
+    if (fault_planned(FaultPoint::read, comm.rank())) {
+      throw Error(where(path, dataset) + ": cannot read rows " + std::to_string(rows.begin) +
+                  " to " + std::to_string(rows.end - 1) + " (injected fault)");
+    }
+    try {
+      if (fault_planned(FaultPoint::alloc, comm.rank())) {
+        throw std::bad_alloc();
+      }
+      block.resize(rows.size(), shape.columns);
+    } catch (const std::bad_alloc&) {
+      std::ostringstream message;
+      message << where(path, dataset) << ": out of memory allocating rows " << rows.begin << " to "
+              << rows.end - 1 << " (" << std::setprecision(3)
+              << static_cast<double>(rows.size()) * static_cast<double>(shape.columns) *
+                     sizeof(double) / (1024.0 * 1024.0 * 1024.0)
+              << " GiB); use more ranks or nodes";
+      throw Error(message.str());
+    }
     selection = select_rows(data.get(), rows.begin, rows.size(), shape.columns);
   });
   comm.run_agreed([&] {

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "mpinmf/error.hpp"
+#include "mpinmf/fault_injection.hpp"
 #include "mpinmf/io/dense_reader.hpp"
 #include "mpinmf/io/hdf5_handle.hpp"
 
@@ -23,22 +24,31 @@ void fail_if(bool failed, const std::string& message) {
 }
 
 /// Creates a 2-D float64 dataset and writes `block`'s rows at `first_row`, collectively;
-/// ranks with nothing to write select nothing.
-void write_rows(hid_t file, const std::string& name, const RowMatrix& block, Index first_row,
-                Index total_rows, Index columns, const std::string& path) {
+/// ranks with nothing to write select nothing. Creating and writing are agreed one at a
+/// time: a rank that fails alone must not leave the others waiting in the next collective.
+void write_rows(const Communicator& comm, hid_t file, const std::string& name,
+                const RowMatrix& block, Index first_row, Index total_rows, Index columns,
+                const std::string& path) {
   const std::array<hsize_t, 2> extent{static_cast<hsize_t>(total_rows),
                                       static_cast<hsize_t>(columns)};
-  const Handle file_space(H5Screate_simple(2, extent.data(), nullptr), H5Sclose);
-  const Handle dataset(H5Dcreate2(file, name.c_str(), H5T_IEEE_F64LE, file_space.get(), H5P_DEFAULT,
-                                  H5P_DEFAULT, H5P_DEFAULT),
-                       H5Dclose);
-  fail_if(!dataset.valid(), path + ": cannot create dataset " + name);
-
-  RowSelection selection = select_rows(dataset.get(), first_row, block.rows(), block.cols());
-  const Handle transfer = collective_transfer();
-  fail_if(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, selection.memory_space.get(),
-                   selection.file_space.get(), transfer.get(), selection.buffer(block.data())) < 0,
-          path + ": cannot write dataset " + name);
+  Handle dataset;
+  comm.run_agreed([&] {
+    const Handle file_space(H5Screate_simple(2, extent.data(), nullptr), H5Sclose);
+    dataset = Handle(H5Dcreate2(file, name.c_str(), H5T_IEEE_F64LE, file_space.get(), H5P_DEFAULT,
+                                H5P_DEFAULT, H5P_DEFAULT),
+                     H5Dclose);
+    fail_if(!dataset.valid(), path + ": cannot create dataset " + name);
+  });
+  comm.run_agreed([&] {
+    RowSelection selection = select_rows(dataset.get(), first_row, block.rows(), block.cols());
+    const Handle transfer = collective_transfer();
+    const bool failed =
+        H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, selection.memory_space.get(),
+                 selection.file_space.get(), transfer.get(), selection.buffer(block.data())) < 0;
+    fail_if(failed || fault_planned(FaultPoint::write, comm.rank()),
+            path + ": cannot write dataset " + name + " (rows " + std::to_string(first_row) +
+                " to " + std::to_string(first_row + block.rows() - 1) + ")");
+  });
 }
 
 void write_attribute(hid_t object, const Attribute& attribute, const std::string& path) {
@@ -89,38 +99,43 @@ void write_contents(hid_t file, const Communicator& comm, const std::string& pat
   // A factor with no columns, or an empty history, is left out (projections write one
   // factor only). Both are the same on every rank, so every rank skips alike.
   if (factors.W.cols() > 0) {
-    write_rows(file, "/W", factors.W, rows.begin, total_rows, factors.W.cols(), path);
+    write_rows(comm, file, "/W", factors.W, rows.begin, total_rows, factors.W.cols(), path);
   }
   // H and the history are small and the same on every rank: rank 0 writes them.
   const RowMatrix empty;
   if (factors.H.cols() > 0) {
     const RowMatrix h_rows = factors.H;
-    write_rows(file, "/H", comm.is_root() ? h_rows : empty, 0, factors.H.rows(), factors.H.cols(),
-               path);
+    write_rows(comm, file, "/H", comm.is_root() ? h_rows : empty, 0, factors.H.rows(),
+               factors.H.cols(), path);
   }
   if (!history.empty()) {
     const RowMatrix table = history_table(history);
-    write_rows(file, "/history", comm.is_root() ? table : empty, 0, table.rows(), table.cols(),
-               path);
-    const Handle history_dataset(H5Dopen2(file, "/history", H5P_DEFAULT), H5Dclose);
-    write_attribute(history_dataset.get(), {"columns", std::string(kHistoryColumns)}, path);
+    write_rows(comm, file, "/history", comm.is_root() ? table : empty, 0, table.rows(),
+               table.cols(), path);
   }
-  const Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
-  for (const Attribute& attribute : attributes) {
-    write_attribute(root.get(), attribute, path);
-  }
+  comm.run_agreed([&] {
+    if (!history.empty()) {
+      const Handle history_dataset(H5Dopen2(file, "/history", H5P_DEFAULT), H5Dclose);
+      write_attribute(history_dataset.get(), {"columns", std::string(kHistoryColumns)}, path);
+    }
+    const Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
+    for (const Attribute& attribute : attributes) {
+      write_attribute(root.get(), attribute, path);
+    }
+  });
 }
 
 }  // namespace
 
-void check_output_path(Communicator& comm, const std::string& path, bool overwrite) {
+void check_output_path(Communicator& comm, const std::string& path, bool overwrite,
+                       const std::string& if_exists) {
   comm.run_agreed([&] {
     if (!comm.is_root()) {
       return;
     }
     std::error_code error;
     if (fs::exists(path, error) && !overwrite) {
-      throw Error(path + ": output exists; pass --overwrite to replace it");
+      throw Error(path + ": " + if_exists);
     }
     const fs::path folder = fs::absolute(path, error).parent_path();
     if (!fs::is_directory(folder, error)) {
@@ -145,9 +160,11 @@ void write_factor_file(Communicator& comm, const std::string& path, const Factor
                     H5Fclose);
       fail_if(!file.valid(), temporary + ": cannot create the output file");
     });
-    comm.run_agreed([&] {
-      write_contents(file.get(), comm, path, factors, rows, total_rows, history, attributes);
-    });
+    write_contents(file.get(), comm, path, factors, rows, total_rows, history, attributes);
+    // Tests kill a rank here, its data written but the file not yet closed, to show that a
+    // crash mid-write leaves the file that was in place before (the previous checkpoint).
+    kill_if_planned(FaultPoint::checkpoint_crash, comm.rank(),
+                    history.empty() ? -1 : history.back().iteration);
     comm.run_agreed([&] { fail_if(!file.close(), path + ": closing the output file failed"); });
     comm.run_agreed([&] {
       if (comm.is_root()) {

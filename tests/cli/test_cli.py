@@ -2,90 +2,22 @@
 """The mpinmf program end to end under mpirun: a good run, its output file, and every bad
 input the core detects, each checked on every rank for exit status, one message and no hang.
 """
-import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-import unittest
 
 import h5py
 import numpy as np
 
-ARGS = None
-TIMEOUT_SECONDS = 60
+import support
+from support import TIMEOUT_SECONDS, low_rank, write_matrix
 
 
-def write_matrix(path, matrix, dataset="V"):
-    with h5py.File(path, "w") as out:
-        out[dataset] = matrix
-
-
-def low_rank(m, n, r, seed=1, zero_fraction=0.0):
-    rng = np.random.default_rng(seed)
-
-    def factor(shape):
-        values = rng.random(shape)
-        values[rng.random(shape) < zero_fraction] = 0.0
-        return values
-
-    return factor((m, r)) @ factor((r, n))
-
-
-class Run:
-    """One mpirun of mpinmf; every rank reports its own exit status."""
-
-    def __init__(self, ranks, arguments, cwd):
-        # Each rank runs inside a shell that prints its exit status, so the test sees all of them.
-        wrapper = '"$0" "$@"; status=$?; echo "rank-exit $OMPI_COMM_WORLD_RANK $status" >&2; exit $status'
-        # mpirun would otherwise kill the other ranks once one exits non-zero, hiding their status.
-        command = [ARGS.mpirun, "-np", str(ranks), "--oversubscribe",
-                   "--mca", "orte_abort_on_non_zero_status", "0", "sh", "-c", wrapper,
-                   ARGS.mpinmf] + [str(a) for a in arguments]
-        completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
-                                   timeout=TIMEOUT_SECONDS)
-        self.returncode = completed.returncode
-        self.stdout = completed.stdout
-        self.stderr = completed.stderr
-        self.rank_status = {}
-        for line in self.stderr.splitlines():
-            if line.startswith("rank-exit "):
-                _, rank, status = line.split()
-                self.rank_status[int(rank)] = int(status)
-
-    def __str__(self):
-        return f"exit {self.returncode}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}"
-
-
-class CommandLineTest(unittest.TestCase):
-    def setUp(self):
-        self.folder = tempfile.mkdtemp(prefix="mpinmf-cli-")
-
-    def tearDown(self):
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def path(self, name):
-        return os.path.join(self.folder, name)
-
-    def run_mpinmf(self, arguments, ranks=3):
-        return Run(ranks, arguments, self.folder)
-
-    def assert_fails_everywhere(self, arguments, expected_message, ranks=3, status=1):
-        run = self.run_mpinmf(arguments, ranks)
-        self.assertEqual(sorted(run.rank_status), list(range(ranks)), run)
-        for rank, code in run.rank_status.items():
-            self.assertEqual(code, status, f"rank {rank}\n{run}")
-        self.assertIn(expected_message, run.stderr, run)
-        self.assertEqual(run.stderr.count("mpinmf: "), 1, f"the message must appear once\n{run}")
-        self.assertEqual([name for name in os.listdir(self.folder) if name.startswith("out")], [],
-                         "no output file may be left behind")
-        return run
-
+class CommandLineTest(support.MpinmfTestCase):
     # A good run, and what it leaves behind.
 
     def test_writeup_example_runs_and_its_output_reads_back(self):
-        source = os.path.join(ARGS.data, "writeup-5x6.h5")
+        source = os.path.join(support.ARGS.data, "writeup-5x6.h5")
         run = self.run_mpinmf(["--input", source, "--rank", 5, "--output", "out.h5",
                                "--max-iter", 5000, "--tol", 0, "--print-every", 1000])
         self.assertEqual(run.rank_status, {0: 0, 1: 0, 2: 0}, run)
@@ -301,9 +233,4 @@ class CommandLineTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mpinmf", required=True)
-    parser.add_argument("--mpirun", required=True)
-    parser.add_argument("--data", required=True)
-    ARGS, rest = parser.parse_known_args()
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    support.main()

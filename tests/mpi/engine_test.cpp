@@ -287,7 +287,8 @@ TEST_F(EngineTest, NonFiniteValuesStopEveryRankWithOneError) {
                    make_rows);
     ADD_FAILURE() << "the NaN was not detected";
   } catch (const AgreedError& error) {
-    EXPECT_NE(std::string(error.what()).find("non-finite"), std::string::npos) << error.what();
+    EXPECT_EQ(error.origin_rank(), victim) << error.what();
+    EXPECT_NE(std::string(error.what()).find("holds NaN"), std::string::npos) << error.what();
     EXPECT_NE(std::string(error.what()).find("iteration 1"), std::string::npos) << error.what();
   }
 }

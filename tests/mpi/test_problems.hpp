@@ -59,22 +59,31 @@ Outcome factorize_rows(Communicator& comm, Index total_rows, Index columns, Inde
   return outcome;
 }
 
+/// Runs the loop `settings` name (the kl loop or the Frobenius loop with its rule) on
+/// `start`'s rows, from `factors`.
+inline EngineResult run_rule(Communicator& comm, const Start& start, Index total_rows,
+                             Factors& factors, const RuleSettings& settings,
+                             const StoppingCriteria& stopping, const LoopHooks& hooks = {},
+                             const LoopStart& from = {}) {
+  if (settings.algorithm == Algorithm::kullback_leibler) {
+    return factorize_kl(comm, start.V, start.squared_norm, factors, settings.delta, stopping, hooks,
+                        from);
+  }
+  const Index columns = factors.H.cols();
+  const auto rule = make_update_rule(settings, total_rows, columns, factors.H.rows());
+  return factorize(comm, start.V, start.squared_norm, factors, *rule,
+                   make_penalties(settings, total_rows, columns), stopping, hooks, from);
+}
+
 /// The same with the rule and penalties that `settings` describe.
 template <typename MakeRows>
 Outcome factorize_rows(Communicator& comm, Index total_rows, Index columns, Index k,
                        const RuleSettings& settings, const StoppingCriteria& stopping,
                        MakeRows&& make_rows, std::uint64_t seed = 7) {
-  if (settings.algorithm == Algorithm::kullback_leibler) {
-    Start start = make_start(comm, total_rows, columns, k, make_rows, seed);
-    Outcome outcome{std::move(start.factors), {}, start.rows};
-    outcome.result =
-        factorize_kl(comm, start.V, start.squared_norm, outcome.factors, settings.delta, stopping);
-    return outcome;
-  }
-  const auto rule = make_update_rule(settings, total_rows, columns, k);
-  return factorize_rows(comm, total_rows, columns, k, *rule,
-                        make_penalties(settings, total_rows, columns), stopping,
-                        std::forward<MakeRows>(make_rows), seed);
+  Start start = make_start(comm, total_rows, columns, k, make_rows, seed);
+  Outcome outcome{std::move(start.factors), {}, start.rows};
+  outcome.result = run_rule(comm, start, total_rows, outcome.factors, settings, stopping);
+  return outcome;
 }
 
 /// ‖A − B‖_F / ‖B‖_F over all ranks' blocks.

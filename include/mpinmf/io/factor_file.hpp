@@ -24,9 +24,13 @@ struct Attribute {
 inline constexpr const char* kHistoryColumns =
     "iteration,seconds,relative_error,objective,projected_gradient";
 
-/// Refuses, on every rank, an output that exists (unless `overwrite`) or whose folder is
-/// missing. Called before any work, so a long run cannot end in an unwritable file.
-void check_output_path(Communicator& comm, const std::string& path, bool overwrite);
+/// Refuses, on every rank, an output that exists (unless `overwrite`; the message then
+/// says `if_exists`) or whose folder is missing. Called before any work, so a long run
+/// cannot end in an unwritable file.
+void check_output_path(Communicator& comm, const std::string& path, bool overwrite,
+                       const std::string& if_exists =
+                           "output exists; pass --overwrite to "
+                           "replace it");
 
 /// Writes the factors, with W's rows split as `rows` over the ranks (m rows in all). A
 /// factor with no columns and an empty history are left out. Collective; errors are
