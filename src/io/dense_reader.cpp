@@ -65,6 +65,12 @@ DenseShape shape_of(hid_t dataset_id, const std::string& name) {
     throw Error(name + ": is empty (" + std::to_string(extent[0]) + " × " +
                 std::to_string(extent[1]) + ")");
   }
+  // Keeps every count and byte offset derived from the shape (m·n·8 included) inside int64.
+  constexpr hsize_t kMostEntries = hsize_t{1} << 58;
+  if (extent[0] > kMostEntries / extent[1]) {
+    throw Error(name + ": " + std::to_string(extent[0]) + " × " + std::to_string(extent[1]) +
+                " has more entries than mpinmf can address (2^58)");
+  }
   return {static_cast<Index>(extent[0]), static_cast<Index>(extent[1])};
 }
 

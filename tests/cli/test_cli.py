@@ -204,6 +204,14 @@ class CommandLineTest(support.MpinmfTestCase):
         self.assert_fails_everywhere(["-i", "v.h5", "-k", 2, "-o", "out.h5"],
                                      "v.h5:/V: has 1 dimensions")
 
+    def test_a_shape_too_large_to_address_is_refused(self):
+        with h5py.File(self.path("huge.h5"), "w") as out:
+            # Chunked and never written: the file stays tiny whatever its shape.
+            out.create_dataset("V", shape=(2**32, 2**32), chunks=(64, 64), dtype="f8")
+        self.assert_fails_everywhere(["-i", "huge.h5", "-k", 2, "-o", "out.h5"],
+                                     "huge.h5:/V: 4294967296 × 4294967296 has more entries than "
+                                     "mpinmf can address")
+
     def test_rank_too_large(self):
         write_matrix(self.path("v.h5"), low_rank(9, 4, 2))
         self.assert_fails_everywhere(["-i", "v.h5", "-k", 5, "-o", "out.h5"],
