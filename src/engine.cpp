@@ -60,14 +60,17 @@ HistoryEntry evaluate(int iteration, const MonitorSums& sums, const Matrix& H, c
 
 }  // namespace
 
-double exact_squared_residual(Communicator& comm, const RowMatrix& local_rows,
+template <typename LocalRows>
+double exact_squared_residual(Communicator& comm, const LocalRows& local_rows,
                               const Factors& factors) {
   constexpr Index kBlockRows = 64;
   double local = 0.0;
+  RowMatrix residual;
   for (Index begin = 0; begin < local_rows.rows(); begin += kBlockRows) {
     const Index count = std::min(kBlockRows, local_rows.rows() - begin);
-    local += (local_rows.middleRows(begin, count) - factors.W.middleRows(begin, count) * factors.H)
-                 .squaredNorm();
+    residual.noalias() = -factors.W.middleRows(begin, count) * factors.H;
+    residual += local_rows.middleRows(begin, count);
+    local += residual.squaredNorm();
   }
   return comm.sum(local);
 }
@@ -80,13 +83,14 @@ double w_gradient_squared(const RowMatrix& W, const Matrix& HHt, const RowMatrix
   return projected_gradient_squared_norm(W.transpose(), gradient_rows.transpose());
 }
 
-EngineResult factorize(Communicator& comm, const RowMatrix& local_rows, double v_squared_norm,
+template <typename LocalRows>
+EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v_squared_norm,
                        Factors& factors, const UpdateRule& rule, const Penalties& penalties,
                        const StoppingCriteria& stopping, const LoopHooks& hooks,
                        const LoopStart& from) {
   const bool resuming = !from.history.empty();
   const double start = MPI_Wtime() - (resuming ? from.history.back().seconds : 0.0);
-  const RowMatrix& V = local_rows;
+  const LocalRows& V = local_rows;
   RowMatrix& W = factors.W;
   Matrix& H = factors.H;
   const Index k = H.rows();
@@ -186,5 +190,14 @@ EngineResult factorize(Communicator& comm, const RowMatrix& local_rows, double v
       vanished_components(sums.gram().diagonal().cwiseSqrt(), HHt.diagonal().cwiseSqrt());
   return result;
 }
+
+template double exact_squared_residual(Communicator&, const RowMatrix&, const Factors&);
+template double exact_squared_residual(Communicator&, const SparseRowMatrix&, const Factors&);
+template EngineResult factorize(Communicator&, const RowMatrix&, double, Factors&,
+                                const UpdateRule&, const Penalties&, const StoppingCriteria&,
+                                const LoopHooks&, const LoopStart&);
+template EngineResult factorize(Communicator&, const SparseRowMatrix&, double, Factors&,
+                                const UpdateRule&, const Penalties&, const StoppingCriteria&,
+                                const LoopHooks&, const LoopStart&);
 
 }  // namespace mpinmf

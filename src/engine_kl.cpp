@@ -9,7 +9,8 @@
 
 namespace mpinmf {
 
-EngineResult factorize_kl(Communicator& comm, const RowMatrix& local_rows, double v_squared_norm,
+template <typename LocalRows>
+EngineResult factorize_kl(Communicator& comm, const LocalRows& local_rows, double v_squared_norm,
                           Factors& factors, double delta, const StoppingCriteria& stopping,
                           const LoopHooks& hooks, const LoopStart& from) {
   // A checkpoint is written at the top of an iteration, before its evaluation pass, so
@@ -20,7 +21,7 @@ EngineResult factorize_kl(Communicator& comm, const RowMatrix& local_rows, doubl
   if (!history.empty()) {
     history.pop_back();
   }
-  const RowMatrix& V = local_rows;
+  const LocalRows& V = local_rows;
   RowMatrix& W = factors.W;
   Matrix& H = factors.H;
   const Index k = H.rows();
@@ -96,5 +97,10 @@ EngineResult factorize_kl(Communicator& comm, const RowMatrix& local_rows, doubl
   result.vanished_components = vanished_components(w_squared_norms.cwiseSqrt(), H.rowwise().norm());
   return result;
 }
+
+template EngineResult factorize_kl(Communicator&, const RowMatrix&, double, Factors&, double,
+                                   const StoppingCriteria&, const LoopHooks&, const LoopStart&);
+template EngineResult factorize_kl(Communicator&, const SparseRowMatrix&, double, Factors&, double,
+                                   const StoppingCriteria&, const LoopHooks&, const LoopStart&);
 
 }  // namespace mpinmf

@@ -141,7 +141,8 @@ void settle_small_entries(Eigen::MatrixBase<Derived>& factor, Index first_row, s
 
 }  // namespace
 
-TruncatedSvd randomized_svd(Communicator& comm, const RowMatrix& local_rows, IndexRange rows,
+template <typename LocalRows>
+TruncatedSvd randomized_svd(Communicator& comm, const LocalRows& local_rows, IndexRange rows,
                             Index k, std::uint64_t seed, int oversampling, int power_iterations) {
   if (k < 1 || oversampling < 0 || power_iterations < 0) {
     throw Error("randomized_svd needs k >= 1, oversampling >= 0 and power_iterations >= 0");
@@ -185,7 +186,8 @@ TruncatedSvd randomized_svd(Communicator& comm, const RowMatrix& local_rows, Ind
   return result;
 }
 
-Factors nndsvd_factors(Communicator& comm, const RowMatrix& local_rows, IndexRange rows, Index k,
+template <typename LocalRows>
+Factors nndsvd_factors(Communicator& comm, const LocalRows& local_rows, IndexRange rows, Index k,
                        NndsvdVariant variant, std::uint64_t seed, double mean_of_v) {
   Factors factors = nonnegative_pairs(comm, randomized_svd(comm, local_rows, rows, k, seed));
   const ZeroFill fill{variant, seed, mean_of_v, kSmallEntryForUnitMean * std::sqrt(mean_of_v)};
@@ -193,5 +195,14 @@ Factors nndsvd_factors(Communicator& comm, const RowMatrix& local_rows, IndexRan
   settle_small_entries(factors.H, 0, kStreamFillH, fill);
   return factors;
 }
+
+template TruncatedSvd randomized_svd(Communicator&, const RowMatrix&, IndexRange, Index,
+                                     std::uint64_t, int, int);
+template TruncatedSvd randomized_svd(Communicator&, const SparseRowMatrix&, IndexRange, Index,
+                                     std::uint64_t, int, int);
+template Factors nndsvd_factors(Communicator&, const RowMatrix&, IndexRange, Index, NndsvdVariant,
+                                std::uint64_t, double);
+template Factors nndsvd_factors(Communicator&, const SparseRowMatrix&, IndexRange, Index,
+                                NndsvdVariant, std::uint64_t, double);
 
 }  // namespace mpinmf

@@ -20,16 +20,30 @@ namespace mpinmf {
 
 /// ‖V − WH‖²_F summed over ranks, formed a block of rows at a time so that no m×n matrix
 /// is ever held. Costs one pass over V.
-double exact_squared_residual(Communicator& comm, const RowMatrix& local_rows,
+/// `LocalRows` is RowMatrix (dense V) or SparseRowMatrix (CSR).
+template <typename LocalRows>
+double exact_squared_residual(Communicator& comm, const LocalRows& local_rows,
                               const Factors& factors);
 
 /// Factorizes the row-partitioned V: `local_rows` is this rank's block of V (m_p × n) and
 /// `v_squared_norm` is ‖V‖²_F over all ranks. `factors` holds the start on entry and the
 /// result on exit. Every rank of `comm` must call it with the same settings. `from` is a
 /// checkpoint's history and state when resuming (then `factors` holds its W and H).
-EngineResult factorize(Communicator& comm, const RowMatrix& local_rows, double v_squared_norm,
+/// Dense or sparse V alike: only the products V Hᵀ and Wᵀ V see the difference.
+template <typename LocalRows>
+EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v_squared_norm,
                        Factors& factors, const UpdateRule& rule, const Penalties& penalties,
                        const StoppingCriteria& stopping, const LoopHooks& hooks = {},
                        const LoopStart& from = {});
+
+extern template double exact_squared_residual(Communicator&, const RowMatrix&, const Factors&);
+extern template double exact_squared_residual(Communicator&, const SparseRowMatrix&,
+                                              const Factors&);
+extern template EngineResult factorize(Communicator&, const RowMatrix&, double, Factors&,
+                                       const UpdateRule&, const Penalties&, const StoppingCriteria&,
+                                       const LoopHooks&, const LoopStart&);
+extern template EngineResult factorize(Communicator&, const SparseRowMatrix&, double, Factors&,
+                                       const UpdateRule&, const Penalties&, const StoppingCriteria&,
+                                       const LoopHooks&, const LoopStart&);
 
 }  // namespace mpinmf

@@ -12,8 +12,16 @@ namespace mpinmf {
 
 /// Minimizes D(V ‖ WH) from the start in `factors`; the history's objective is the
 /// divergence, its relative error ‖V − WH‖/‖V‖ (both exact: they come from the same pass).
-EngineResult factorize_kl(Communicator& comm, const RowMatrix& local_rows, double v_squared_norm,
+template <typename LocalRows>
+EngineResult factorize_kl(Communicator& comm, const LocalRows& local_rows, double v_squared_norm,
                           Factors& factors, double delta, const StoppingCriteria& stopping,
                           const LoopHooks& hooks = {}, const LoopStart& from = {});
+
+extern template EngineResult factorize_kl(Communicator&, const RowMatrix&, double, Factors&, double,
+                                          const StoppingCriteria&, const LoopHooks&,
+                                          const LoopStart&);
+extern template EngineResult factorize_kl(Communicator&, const SparseRowMatrix&, double, Factors&,
+                                          double, const StoppingCriteria&, const LoopHooks&,
+                                          const LoopStart&);
 
 }  // namespace mpinmf

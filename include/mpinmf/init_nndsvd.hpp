@@ -32,14 +32,25 @@ struct TruncatedSvd {
 /// randomized range finder with `power_iterations` passes of V Vᵀ. Directions V does not
 /// have (rank below k) come back with singular value 0 and zero vectors. Each pair's sign
 /// makes the largest-magnitude entry of its right vector positive.
-TruncatedSvd randomized_svd(Communicator& comm, const RowMatrix& local_rows, IndexRange rows,
+template <typename LocalRows>  // RowMatrix or SparseRowMatrix
+TruncatedSvd randomized_svd(Communicator& comm, const LocalRows& local_rows, IndexRange rows,
                             Index k, std::uint64_t seed, int oversampling = 10,
                             int power_iterations = 2);
 
 /// scikit-learn's init='nndsvd' / 'nndsvda' / 'nndsvdar' for this rank's rows of W and all
 /// of H. Entries below 1e-6·√mean(V) are set to zero before the variant's fill (scikit-learn's
 /// absolute 1e-6, made to scale with V). The same for any number of ranks, up to rounding.
-Factors nndsvd_factors(Communicator& comm, const RowMatrix& local_rows, IndexRange rows, Index k,
+template <typename LocalRows>
+Factors nndsvd_factors(Communicator& comm, const LocalRows& local_rows, IndexRange rows, Index k,
                        NndsvdVariant variant, std::uint64_t seed, double mean_of_v);
+
+extern template TruncatedSvd randomized_svd(Communicator&, const RowMatrix&, IndexRange, Index,
+                                            std::uint64_t, int, int);
+extern template TruncatedSvd randomized_svd(Communicator&, const SparseRowMatrix&, IndexRange,
+                                            Index, std::uint64_t, int, int);
+extern template Factors nndsvd_factors(Communicator&, const RowMatrix&, IndexRange, Index,
+                                       NndsvdVariant, std::uint64_t, double);
+extern template Factors nndsvd_factors(Communicator&, const SparseRowMatrix&, IndexRange, Index,
+                                       NndsvdVariant, std::uint64_t, double);
 
 }  // namespace mpinmf

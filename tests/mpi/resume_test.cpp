@@ -57,8 +57,8 @@ TEST_F(ResumeTest, ContinuingFromACheckpointIsBitIdenticalForEveryRule) {
   for (const RuleSettings& settings : every_algorithm()) {
     const std::string name = algorithm_name(settings.algorithm);
     Factors uninterrupted = start.factors;
-    const EngineResult reference =
-        run_rule(world, start, kRows, uninterrupted, settings, fixed_iterations(20));
+    const EngineResult reference = run_rule(world, start.V, start.squared_norm, kRows,
+                                            uninterrupted, settings, fixed_iterations(20));
 
     std::optional<SavedState> first_checkpoint;
     LoopHooks hooks;
@@ -69,13 +69,15 @@ TEST_F(ResumeTest, ContinuingFromACheckpointIsBitIdenticalForEveryRule) {
       }
     };
     Factors checkpointed = start.factors;
-    run_rule(world, start, kRows, checkpointed, settings, fixed_iterations(20), hooks);
+    run_rule(world, start.V, start.squared_norm, kRows, checkpointed, settings,
+             fixed_iterations(20), hooks);
     ASSERT_TRUE(first_checkpoint.has_value()) << name;
     EXPECT_EQ(first_checkpoint->start.history.back().iteration, 7) << name;
 
     Factors resumed = first_checkpoint->factors;
-    const EngineResult continued = run_rule(world, start, kRows, resumed, settings,
-                                            fixed_iterations(20), {}, first_checkpoint->start);
+    const EngineResult continued =
+        run_rule(world, start.V, start.squared_norm, kRows, resumed, settings, fixed_iterations(20),
+                 {}, first_checkpoint->start);
     EXPECT_TRUE(resumed.W == uninterrupted.W) << name << ": W differs after resuming";
     EXPECT_TRUE(resumed.H == uninterrupted.H) << name << ": H differs after resuming";
     EXPECT_EQ(continued.iterations, reference.iterations) << name;
@@ -101,8 +103,8 @@ TEST_F(ResumeTest, AStopRequestOnOneRankStopsEveryRankAfterTheSameIteration) {
     // Only the last rank asks, as when a signal reaches one process.
     hooks.stop_requested = [&] { return world.rank() == world.size() - 1 && iterations_seen >= 4; };
     Factors factors = start.factors;
-    const EngineResult result =
-        run_rule(world, start, kRows, factors, settings, fixed_iterations(50), hooks);
+    const EngineResult result = run_rule(world, start.V, start.squared_norm, kRows, factors,
+                                         settings, fixed_iterations(50), hooks);
     EXPECT_EQ(result.stop_reason, StopReason::interrupted) << name;
     EXPECT_LT(result.iterations, 10) << name;
     EXPECT_EQ(world.max(result.iterations), world.sum(result.iterations) / world.size()) << name;

@@ -59,19 +59,19 @@ Outcome factorize_rows(Communicator& comm, Index total_rows, Index columns, Inde
   return outcome;
 }
 
-/// Runs the loop `settings` name (the kl loop or the Frobenius loop with its rule) on
-/// `start`'s rows, from `factors`.
-inline EngineResult run_rule(Communicator& comm, const Start& start, Index total_rows,
-                             Factors& factors, const RuleSettings& settings,
-                             const StoppingCriteria& stopping, const LoopHooks& hooks = {},
-                             const LoopStart& from = {}) {
+/// Runs the loop `settings` name (the kl loop or the Frobenius loop with its rule) on this
+/// rank's rows `V` (dense or sparse) from `factors`.
+template <typename LocalRows>
+EngineResult run_rule(Communicator& comm, const LocalRows& V, double squared_norm, Index total_rows,
+                      Factors& factors, const RuleSettings& settings,
+                      const StoppingCriteria& stopping, const LoopHooks& hooks = {},
+                      const LoopStart& from = {}) {
   if (settings.algorithm == Algorithm::kullback_leibler) {
-    return factorize_kl(comm, start.V, start.squared_norm, factors, settings.delta, stopping, hooks,
-                        from);
+    return factorize_kl(comm, V, squared_norm, factors, settings.delta, stopping, hooks, from);
   }
   const Index columns = factors.H.cols();
   const auto rule = make_update_rule(settings, total_rows, columns, factors.H.rows());
-  return factorize(comm, start.V, start.squared_norm, factors, *rule,
+  return factorize(comm, V, squared_norm, factors, *rule,
                    make_penalties(settings, total_rows, columns), stopping, hooks, from);
 }
 
@@ -82,7 +82,8 @@ Outcome factorize_rows(Communicator& comm, Index total_rows, Index columns, Inde
                        MakeRows&& make_rows, std::uint64_t seed = 7) {
   Start start = make_start(comm, total_rows, columns, k, make_rows, seed);
   Outcome outcome{std::move(start.factors), {}, start.rows};
-  outcome.result = run_rule(comm, start, total_rows, outcome.factors, settings, stopping);
+  outcome.result =
+      run_rule(comm, start.V, start.squared_norm, total_rows, outcome.factors, settings, stopping);
   return outcome;
 }
 

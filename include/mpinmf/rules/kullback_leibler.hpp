@@ -2,7 +2,8 @@
 // Lee & Seung's multiplicative updates for the generalized Kullback–Leibler divergence
 //   D(V ‖ WH) = Σ V log(V / WH) − V + WH,
 //   H ← H ∘ Wᵀ(V ⊘ WH) ⊘ (Wᵀ1 + δ),   W ← W ∘ (V ⊘ WH)Hᵀ ⊘ (1Hᵀ + δ),
-// with V ⊘ WH formed a block of rows at a time, never as an m×n matrix. Pure local
+// with V ⊘ WH formed a block of rows at a time, never as an m×n matrix (for a sparse V,
+// only at its nonzeros). Pure local
 // functions: the engine sums their results over ranks.
 
 #include "mpinmf/types.hpp"
@@ -22,8 +23,14 @@ Index kl_block_rows(Index columns);
 /// Wᵀ(V ⊘ (WH + δ)), the divergence and the squared residual of this rank's rows.
 KlRowPass kl_h_pass(const RowMatrix& V, const RowMatrix& W, const Matrix& H, double delta);
 
+/// The same for a sparse V: V ⊘ WH is needed only at V's nonzeros, each (WH)ᵢⱼ a k-term dot
+/// product; ΣWH and ‖WH‖² over the zeros come from W's column sums and the Grams.
+KlRowPass kl_h_pass(const SparseRowMatrix& V, const RowMatrix& W, const Matrix& H, double delta);
+
 /// (V ⊘ (WH + δ)) Hᵀ for this rank's rows, m_p × k.
 RowMatrix kl_w_numerator(const RowMatrix& V, const RowMatrix& W, const Matrix& H, double delta);
+RowMatrix kl_w_numerator(const SparseRowMatrix& V, const RowMatrix& W, const Matrix& H,
+                         double delta);
 
 /// X ← X ∘ numerator ⊘ (totals + δ), `totals` (k) repeated along X's columns.
 void kl_multiplicative_update(Eigen::Ref<Matrix> factor, const Eigen::Ref<const Matrix>& numerator,
