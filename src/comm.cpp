@@ -114,6 +114,68 @@ void Communicator::sum(double* values, Index count) {
         "MPI_Allreduce");
 }
 
+void Communicator::sum_counts(std::int64_t* values, Index count) {
+  CommTimer timer(seconds_, bytes_, 2.0 * static_cast<double>(count) * sizeof(std::int64_t));
+  check(MPI_Allreduce(MPI_IN_PLACE, values, to_int(count, "sum"), MPI_INT64_T, MPI_SUM, comm_),
+        "MPI_Allreduce");
+}
+
+std::int64_t Communicator::sum_counts(std::int64_t value) {
+  sum_counts(&value, 1);
+  return value;
+}
+
+std::vector<std::int64_t> Communicator::allgather(std::int64_t value) {
+  CommTimer timer(seconds_, bytes_, static_cast<double>(size_) * sizeof(std::int64_t));
+  std::vector<std::int64_t> values(static_cast<std::size_t>(size_));
+  check(MPI_Allgather(&value, 1, MPI_INT64_T, values.data(), 1, MPI_INT64_T, comm_),
+        "MPI_Allgather");
+  return values;
+}
+
+std::vector<std::byte> Communicator::exchange_records(
+    const std::vector<std::span<const std::byte>>& outgoing, std::size_t record_bytes) {
+  const auto ranks = static_cast<std::size_t>(size_);
+  std::vector<int> send_counts(ranks);
+  std::vector<int> send_offsets(ranks);
+  std::int64_t sent = 0;
+  for (std::size_t r = 0; r < ranks; ++r) {
+    const auto records =
+        static_cast<Index>(r < outgoing.size() ? outgoing[r].size() / record_bytes : 0);
+    send_counts[r] = to_int(records, "exchange");
+    send_offsets[r] = to_int(sent, "exchange");
+    sent += records;
+  }
+  std::vector<int> receive_counts(ranks);
+  check(MPI_Alltoall(send_counts.data(), 1, MPI_INT, receive_counts.data(), 1, MPI_INT, comm_),
+        "MPI_Alltoall");
+  std::vector<int> receive_offsets(ranks);
+  std::int64_t received = 0;
+  for (std::size_t r = 0; r < ranks; ++r) {
+    receive_offsets[r] = to_int(received, "exchange");
+    received += receive_counts[r];
+  }
+  // Packed contiguously, in rank order, as MPI_Alltoallv reads them.
+  std::vector<std::byte> send_buffer;
+  send_buffer.reserve(static_cast<std::size_t>(sent) * record_bytes);
+  for (std::size_t r = 0; r < ranks && r < outgoing.size(); ++r) {
+    send_buffer.insert(send_buffer.end(), outgoing[r].begin(), outgoing[r].end());
+  }
+  std::vector<std::byte> receive_buffer(static_cast<std::size_t>(received) * record_bytes);
+  CommTimer timer(seconds_, bytes_,
+                  static_cast<double>(sent + received) * static_cast<double>(record_bytes));
+  MPI_Datatype record = MPI_DATATYPE_NULL;
+  check(MPI_Type_contiguous(to_int(static_cast<Index>(record_bytes), "record"), MPI_BYTE, &record),
+        "MPI_Type_contiguous");
+  MPI_Type_commit(&record);
+  const int status = MPI_Alltoallv(send_buffer.data(), send_counts.data(), send_offsets.data(),
+                                   record, receive_buffer.data(), receive_counts.data(),
+                                   receive_offsets.data(), record, comm_);
+  MPI_Type_free(&record);
+  check(status, "MPI_Alltoallv");
+  return receive_buffer;
+}
+
 double Communicator::sum(double value) {
   sum(&value, 1);
   return value;

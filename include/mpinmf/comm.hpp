@@ -5,10 +5,14 @@
 
 #include <mpi.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "mpinmf/partition.hpp"
@@ -66,6 +70,29 @@ class Communicator {
   /// Fills every rank's copy of `matrix` with the column blocks the ranks own.
   void allgather_columns(Matrix& matrix, const std::vector<IndexRange>& column_blocks);
 
+  /// In-place element-wise sum of counts over ranks.
+  void sum_counts(std::int64_t* values, Index count);
+  [[nodiscard]] std::int64_t sum_counts(std::int64_t value);
+
+  /// Every rank's `value`, in rank order, on every rank.
+  [[nodiscard]] std::vector<std::int64_t> allgather(std::int64_t value);
+
+  /// Sends `outgoing[r]` to rank r and returns what every rank sent this one, in rank order
+  /// (one all-to-all exchange). T must be trivially copyable.
+  template <typename T>
+  [[nodiscard]] std::vector<T> exchange(const std::vector<std::vector<T>>& outgoing) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    std::vector<std::span<const std::byte>> bytes;
+    bytes.reserve(outgoing.size());
+    for (const std::vector<T>& part : outgoing) {
+      bytes.push_back(std::as_bytes(std::span<const T>(part)));
+    }
+    const std::vector<std::byte> received = exchange_records(bytes, sizeof(T));
+    std::vector<T> records(received.size() / sizeof(T));
+    std::memcpy(records.data(), received.data(), received.size());
+    return records;
+  }
+
   /// Gathers one value per rank on rank 0 (empty elsewhere).
   [[nodiscard]] std::vector<double> gather_to_root(double value);
 
@@ -80,6 +107,11 @@ class Communicator {
   [[nodiscard]] double communicated_bytes() const { return bytes_; }
 
  private:
+  /// exchange() on packed records of `record_bytes` bytes; counts travel in records, so
+  /// one call moves up to 2³¹ records per rank pair.
+  std::vector<std::byte> exchange_records(const std::vector<std::span<const std::byte>>& outgoing,
+                                          std::size_t record_bytes);
+
   MPI_Comm comm_;
   bool owned_ = false;
   int rank_ = 0;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <new>
+#include <optional>
 #include <sstream>
 
 #include "mpinmf/error.hpp"
@@ -12,40 +13,6 @@
 
 namespace mpinmf::io {
 namespace {
-
-std::string where(const std::string& path, const std::string& dataset) {
-  return path + ":" + dataset;
-}
-
-/// Checks, on this rank alone, what can be checked without a collective open.
-void check_file_is_there(const std::string& path) {
-  std::error_code error;
-  if (!std::filesystem::exists(path, error)) {
-    throw Error(path + ": no such file");
-  }
-  if (!std::filesystem::is_regular_file(path, error)) {
-    throw Error(path + ": not a regular file");
-  }
-  if (H5Fis_hdf5(path.c_str()) <= 0) {
-    throw Error(path + ": not an HDF5 file (or not readable)");
-  }
-}
-
-Handle open_dataset(hid_t file, const std::string& path, const std::string& dataset) {
-  if (!object_exists(file, dataset)) {
-    throw Error(where(path, dataset) + ": no such dataset in the file");
-  }
-  H5O_info_t info{};
-  if (H5Oget_info_by_name2(file, dataset.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0 ||
-      info.type != H5O_TYPE_DATASET) {
-    throw Error(where(path, dataset) + ": is not a dataset (a group?)");
-  }
-  Handle handle(H5Dopen2(file, dataset.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!handle.valid()) {
-    throw Error(where(path, dataset) + ": cannot open the dataset");
-  }
-  return handle;
-}
 
 DenseShape shape_of(hid_t dataset_id, const std::string& name) {
   const Handle type(H5Dget_type(dataset_id), H5Tclose);
@@ -90,8 +57,12 @@ DenseShape inspect_dense(const Communicator& comm, const std::string& path,
   return shape;
 }
 
-RowMatrix read_dense_rows(const Communicator& comm, const std::string& path,
-                          const std::string& dataset, IndexRange rows) {
+namespace {
+
+/// The block `rows` × `columns` (all columns when `columns` is empty) of a 2-D dataset.
+RowMatrix read_dense_block(const Communicator& comm, const std::string& path,
+                           const std::string& dataset, IndexRange rows,
+                           std::optional<IndexRange> columns) {
   silence_hdf5_errors();
   RowMatrix block;
   Handle file;
@@ -101,8 +72,10 @@ RowMatrix read_dense_rows(const Communicator& comm, const std::string& path,
     file = open_for_reading(comm.handle(), path);
     data = open_dataset(file.get(), path, dataset);
     const DenseShape shape = shape_of(data.get(), where(path, dataset));
-    if (rows.begin < 0 || rows.end > shape.rows) {
-      throw Error(where(path, dataset) + ": rows requested beyond the dataset's end");
+    const IndexRange wanted_columns = columns.value_or(IndexRange{0, shape.columns});
+    if (rows.begin < 0 || rows.end > shape.rows || wanted_columns.begin < 0 ||
+        wanted_columns.end > shape.columns) {
+      throw Error(where(path, dataset) + ": rows or columns requested beyond the dataset's end");
     }
     if (fault_planned(FaultPoint::read, comm.rank())) {
       throw Error(where(path, dataset) + ": cannot read rows " + std::to_string(rows.begin) +
@@ -112,17 +85,17 @@ RowMatrix read_dense_rows(const Communicator& comm, const std::string& path,
       if (fault_planned(FaultPoint::alloc, comm.rank())) {
         throw std::bad_alloc();
       }
-      block.resize(rows.size(), shape.columns);
+      block.resize(rows.size(), wanted_columns.size());
     } catch (const std::bad_alloc&) {
       std::ostringstream message;
       message << where(path, dataset) << ": out of memory allocating rows " << rows.begin << " to "
               << rows.end - 1 << " (" << std::setprecision(3)
-              << static_cast<double>(rows.size()) * static_cast<double>(shape.columns) *
+              << static_cast<double>(rows.size()) * static_cast<double>(wanted_columns.size()) *
                      sizeof(double) / (1024.0 * 1024.0 * 1024.0)
               << " GiB); use more ranks or nodes";
       throw Error(message.str());
     }
-    selection = select_rows(data.get(), rows.begin, rows.size(), shape.columns);
+    selection = select_block(data.get(), rows, wanted_columns);
   });
   comm.run_agreed([&] {
     const Handle transfer = collective_transfer();
@@ -134,6 +107,19 @@ RowMatrix read_dense_rows(const Communicator& comm, const std::string& path,
     }
   });
   return block;
+}
+
+}  // namespace
+
+RowMatrix read_dense_rows(const Communicator& comm, const std::string& path,
+                          const std::string& dataset, IndexRange rows) {
+  return read_dense_block(comm, path, dataset, rows, std::nullopt);
+}
+
+RowMatrix read_dense_columns(const Communicator& comm, const std::string& path,
+                             const std::string& dataset, IndexRange columns) {
+  const DenseShape shape = inspect_dense(comm, path, dataset);
+  return read_dense_block(comm, path, dataset, {0, shape.rows}, columns);
 }
 
 }  // namespace mpinmf::io

@@ -25,4 +25,8 @@ DenseShape inspect_dense(const Communicator& comm, const std::string& path,
 RowMatrix read_dense_rows(const Communicator& comm, const std::string& path,
                           const std::string& dataset, IndexRange rows);
 
+/// Columns `columns` of every row (m × c): a rank's rows of Vᵀ, transposed.
+RowMatrix read_dense_columns(const Communicator& comm, const std::string& path,
+                             const std::string& dataset, IndexRange columns);
+
 }  // namespace mpinmf::io

@@ -5,9 +5,13 @@
 #include <hdf5.h>
 #include <mpi.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "mpinmf/partition.hpp"
 #include "mpinmf/types.hpp"
 
 namespace mpinmf::io {
@@ -82,6 +86,36 @@ struct RowSelection {
   double placeholder_ = 0.0;
 };
 RowSelection select_rows(hid_t dataset, Index first_row, Index row_count, Index columns);
+
+/// The same for the block `rows` × `columns` of a 2-D dataset.
+RowSelection select_block(hid_t dataset, IndexRange rows, IndexRange columns);
+
+/// The same for `count` entries from `first` of a 1-D dataset.
+RowSelection select_range(hid_t dataset, Index first, Index count);
+
+/// "file:dataset", as messages name a dataset.
+std::string where(const std::string& path, const std::string& dataset);
+
+/// Checks, on this rank alone, what can be checked without a collective open: the file
+/// exists, is a regular file and is HDF5.
+void check_file_is_there(const std::string& path);
+
+/// Opens `dataset` in `file`, or throws Error saying what is there instead.
+Handle open_dataset(hid_t file, const std::string& path, const std::string& dataset);
+
+/// A string attribute of the object at `object` (variable or fixed length), if present.
+std::optional<std::string> read_string_attribute(hid_t file, const std::string& object,
+                                                 const std::string& name);
+
+/// An integer (or integer array) attribute of the object at `object`; empty if absent or
+/// not integers.
+std::vector<std::int64_t> read_integer_attribute(hid_t file, const std::string& object,
+                                                 const std::string& name);
+
+/// A 1-D dataset of strings (variable or fixed length, as AnnData and 10x write them),
+/// read by this rank alone. Throws Error naming the dataset.
+std::vector<std::string> read_strings(hid_t file, const std::string& path,
+                                      const std::string& dataset);
 
 /// Whether an object exists at `path` in `file` (every intermediate group checked).
 bool object_exists(hid_t file, const std::string& path);
