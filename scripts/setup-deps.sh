@@ -10,6 +10,7 @@ packages=(
   libgtest-dev
   python3-numpy python3-h5py
   clang-format clang-tidy cppcheck
+  clang libclang-rt-14-dev   # scripts/fuzz.sh: clang and its libFuzzer runtime
 )
 
 missing=()
