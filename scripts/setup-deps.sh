@@ -6,10 +6,11 @@ packages=(
   build-essential cmake pkg-config
   openmpi-bin libopenmpi-dev openssh-client
   libhdf5-openmpi-dev hdf5-tools
-  libeigen3-dev libboost-program-options-dev libopenblas-dev
+  libeigen3-dev libboost-program-options-dev libopenblas-dev zlib1g-dev
   libgtest-dev
   python3-numpy python3-h5py
   clang-format clang-tidy cppcheck
+  clang libclang-rt-14-dev   # scripts/fuzz.sh: clang and its libFuzzer runtime
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #include "mpinmf/cli_options.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <functional>
 #include <sstream>
@@ -68,10 +69,45 @@ Each column (or row) is solved exactly by block principal pivoting, with the sam
 penalties as factorization (--alpha-W, --alpha-H, --l1-ratio).
 )";
 
+/// A copy of an option error whose substituted values (the option and value as typed) have
+/// their '%' escaped where two of them could enclose a placeholder. Boost 1.74 replaces each
+/// %placeholder% of the message until none is left, so a value holding its own placeholder
+/// (`--seed %value%`) made what() loop forever (found by tests/fuzz/cli_options_fuzz.cpp).
+class EscapedOptionError : public po::error_with_option_name {
+ public:
+  explicit EscapedOptionError(const po::error_with_option_name& original)
+      : po::error_with_option_name(original) {
+    for (auto& substitution : m_substitutions) {
+      std::string& value = substitution.second;
+      if (std::ranges::count(value, '%') < 2) {
+        continue;
+      }
+      for (std::size_t at = value.find('%'); at != std::string::npos;
+           at = value.find('%', at + 2)) {
+        value.insert(at, 1, '\\');
+      }
+      escaped_ = true;
+    }
+  }
+  /// Whether any value was escaped; if none was, the original's what() is safe and complete.
+  [[nodiscard]] bool escaped() const { return escaped_; }
+
+ private:
+  bool escaped_ = false;
+};
+
+std::string message_of(const po::error_with_option_name& error) {
+  const EscapedOptionError escaped(error);
+  return escaped.escaped() ? escaped.what() : error.what();
+}
+
 /// Runs `parse`, turning what it throws into a usage error with its message.
 void reporting_usage_errors(CommandLine& result, const std::function<void()>& parse) {
   try {
     parse();
+  } catch (const po::error_with_option_name& error) {
+    result.action = CommandLine::Action::usage_error;
+    result.message = message_of(error);
   } catch (const po::error& error) {
     result.action = CommandLine::Action::usage_error;
     result.message = error.what();

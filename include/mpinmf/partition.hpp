@@ -1,6 +1,10 @@
 #pragma once
 // Which rows (or columns) each rank owns: a pure function of the sizes.
 
+#include <cstdint>
+#include <span>
+#include <vector>
+
 #include "mpinmf/types.hpp"
 
 namespace mpinmf {
@@ -18,5 +22,17 @@ struct IndexRange {
 /// (the first `count % parts` blocks get the extra item) and returns block `part`.
 /// Blocks may be empty when there are more parts than items.
 IndexRange even_block(Index count, int parts, int part);
+
+/// Splits the rows of a sparse matrix into `parts` contiguous blocks holding nearly equal
+/// numbers of nonzeros (the work of a sparse iteration is proportional to them), given its
+/// CSR row pointer `indptr` (rows + 1 non-decreasing entries; an offset at indptr[0] is
+/// allowed). Returns the parts + 1 block boundaries, from 0 to rows: block p is rows
+/// [boundaries[p], boundaries[p + 1]). Each boundary is the row edge nearest to p/parts of the
+/// nonzeros, so no block is off by more than the longest row. Blocks may be empty; with no
+/// nonzeros at all, rows are split as even_block splits them.
+std::vector<Index> nnz_balanced_boundaries(std::span<const std::int64_t> indptr, int parts);
+
+/// Block `part` of nnz_balanced_boundaries(indptr, parts).
+IndexRange nnz_balanced_block(std::span<const std::int64_t> indptr, int parts, int part);
 
 }  // namespace mpinmf

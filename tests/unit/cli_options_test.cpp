@@ -108,5 +108,20 @@ TEST(CommandLineParsing, UsageErrorsSayWhatIsWrong) {
   }
 }
 
+// Boost.Program_options substitutes %placeholders% in its messages until none is left; these
+// arguments, each holding one, made the message loop forever (found by fuzzing).
+TEST(CommandLineParsing, ReportsArgumentsThatLookLikeMessagePlaceholders) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"--seed", "%value%"}, {"--x%original_token%"}, {"--bogus%canonical_option%"}};
+  for (const auto& arguments : cases) {
+    const CommandLine command = parse(arguments);
+    EXPECT_EQ(command.action, Action::usage_error) << arguments.back();
+    EXPECT_NE(command.message.find("\\%"), std::string::npos) << command.message;
+  }
+  EXPECT_NE(parse({"--seed", "%value%"}).message.find("'\\%value\\%'"), std::string::npos);
+  // A lone '%' cannot enclose a placeholder and is shown as typed.
+  EXPECT_NE(parse({"--seed", "5%"}).message.find("('5%')"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mpinmf
