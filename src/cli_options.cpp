@@ -176,14 +176,21 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   CommandLine result;
   RunOptions& o = result.options;
   std::string algorithm = "mu";
+  std::string format = "auto";
   double learning_rate = 0.0;
   double alpha_H = 0.0;
 
   po::options_description data("Input and output");
   data.add_options()("input,i", po::value(&o.input)->value_name("FILE"),
-                     "HDF5 file holding V (required)")(
+                     "file holding V (required): HDF5 (dense dataset or sparse group), AnnData "
+                     ".h5ad, 10x Genomics .h5, or Matrix Market .mtx / .mtx.gz")(
       "dataset,d", po::value(&o.dataset)->value_name("PATH")->default_value(o.dataset),
-      "2-D dataset inside the input: float64, float32 or integer, contiguous or chunked")(
+      "inside an HDF5 input: a 2-D dataset (float64, float32 or integer) or a sparse group "
+      "(data, indices, indptr). .h5ad files use /X and 10x files /matrix unless told")(
+      "format", po::value(&format)->value_name("FORMAT")->default_value(format),
+      "auto (from the file), dense, csr, csc, h5ad, 10x or mtx")(
+      "transpose", po::bool_switch(&o.transpose),
+      "factor Vᵀ instead of V (10x files store genes × cells; AnnData cells × genes)")(
       "output,o", po::value(&o.output)->value_name("FILE"),
       "HDF5 file to write W, H and the history to (required)")(
       "overwrite", po::bool_switch(&o.overwrite), "replace the output file if it exists")(
@@ -290,6 +297,7 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
       return;
     }
     o.rule.algorithm = parse_algorithm(algorithm);
+    o.format = parse_input_format(format);
     if (values.count("learning-rate") != 0U) {
       o.rule.learning_rate = learning_rate;
     }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <utility>
 
 #include "mpinmf/error.hpp"
 
@@ -40,6 +41,20 @@ std::string algorithm_name(Algorithm algorithm) {
       return "kl";
   }
   return "unknown";
+}
+
+InputFormat parse_input_format(const std::string& name) {
+  constexpr std::pair<const char*, InputFormat> kFormats[] = {
+      {"auto", InputFormat::automatic},   {"dense", InputFormat::dense}, {"csr", InputFormat::csr},
+      {"csc", InputFormat::csc},          {"h5ad", InputFormat::h5ad},   {"10x", InputFormat::tenx},
+      {"mtx", InputFormat::matrix_market}};
+  for (const auto& [format_name, format] : kFormats) {
+    if (name == format_name) {
+      return format;
+    }
+  }
+  throw Error("--format: unknown format '" + name +
+              "' (choose auto, dense, csr, csc, h5ad, 10x or mtx)");
 }
 
 void validate(const RunOptions& options) {

@@ -59,6 +59,14 @@ void print_summary(std::ostream& out, const RunSummary& s) {
   out << "\nmpinmf summary\n"
       << "  problem          V " << s.rows << " × " << s.columns << ", k = " << s.rank << ", rule "
       << s.algorithm << ", " << s.ranks << " rank(s) × " << s.threads_per_rank << " thread(s)\n"
+      << "  input            " << s.input;
+  if (s.sparse) {
+    out << ", " << format("%.0f", s.nonzeros) << " nonzeros ("
+        << format("%.3g", 100.0 * s.nonzeros /
+                              (static_cast<double>(s.rows) * static_cast<double>(s.columns)))
+        << "%), max/mean per rank " << format("%.3f", s.nonzero_imbalance);
+  }
+  out << "\n"
       << "  iterations       " << s.iterations << " (" << s.stop_reason << ")\n"
       << "  relative error   " << format("%.6e", s.relative_error) << " (start "
       << format("%.6e", s.initial_relative_error) << ")\n"
@@ -110,6 +118,10 @@ std::string summary_json(const RunSummary& s) {
   field("rows", s.rows);
   field("columns", s.columns);
   field("rank", s.rank);
+  text("input", s.input);
+  field("sparse", s.sparse ? "true" : "false");
+  field("nonzeros", s.nonzeros);
+  field("nonzero_imbalance", s.nonzero_imbalance);
   field("ranks", s.ranks);
   field("threads_per_rank", s.threads_per_rank);
   field("iterations", s.iterations);

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <ostream>
 #include <thread>
+#include <type_traits>
+#include <variant>
 
 #include "mpinmf/engine.hpp"
 #include "mpinmf/engine_kl.hpp"
@@ -14,6 +16,7 @@
 #include "mpinmf/io/checkpoint.hpp"
 #include "mpinmf/io/dense_reader.hpp"
 #include "mpinmf/io/factor_file.hpp"
+#include "mpinmf/io/input.hpp"
 #include "mpinmf/io/validate.hpp"
 #include "mpinmf/normalize.hpp"
 #include "mpinmf/resources.hpp"
@@ -56,6 +59,7 @@ io::RunIdentity run_identity(const RunOptions& options, Index rows, Index column
               {"alpha_H", options.rule.alpha_H.value_or(options.rule.alpha_W)},
               {"l1_ratio", options.rule.l1_ratio},
               {"inner_sweeps", static_cast<std::int64_t>(options.rule.inner_sweeps)},
+              {"transposed", static_cast<std::int64_t>(options.transpose ? 1 : 0)},
           },
           v_sum_and_squared_norm[1],
           v_sum_and_squared_norm[0]};
@@ -116,9 +120,12 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
   io::check_output_path(comm, checkpoint, options.overwrite || checkpoint == options.resume,
                         "a checkpoint is there: pass --resume " + checkpoint +
                             " to continue from it, or --overwrite to start afresh");
-  const io::DenseShape shape =
-      io_clock.time([&] { return io::inspect_dense(comm, options.input, options.dataset); });
-  const std::string source = options.input + ":" + options.dataset;
+  const io::InputPlan input = io_clock.time([&] {
+    return io::inspect_input(comm,
+                             {options.input, options.dataset, options.format, options.transpose});
+  });
+  const io::DenseShape shape{input.rows, input.columns};
+  const std::string& source = input.source;
   comm.run_agreed([&] {
     static_cast<void>(planned_fault());  // a malformed MPINMF_FAULT fails here, on every rank
     if (options.rank > std::min(shape.rows, shape.columns)) {
@@ -129,12 +136,19 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
     }
   });
 
-  const IndexRange rows = even_block(shape.rows, comm.size(), comm.rank());
-  const RowMatrix V = io_clock.time(
-      [&] { return io::read_dense_rows(comm, options.input, options.dataset, rows); });
-  io::require_nonnegative_finite(comm, V, rows.begin, source);
+  io::LocalInput local = io_clock.time([&] { return io::read_input(comm, input); });
+  const IndexRange rows = local.rows;
+  // Sparse rows are validated as they are read; dense ones here.
+  if (const auto* dense = std::get_if<RowMatrix>(&local.V)) {
+    io::require_nonnegative_finite(comm, *dense, rows.begin, source);
+  }
+  const auto& local_V = local.V;
 
-  std::array<double, 2> totals{V.sum(), V.squaredNorm()};
+  std::array<double, 2> totals = std::visit(
+      [](const auto& V) {
+        return std::array<double, 2>{V.sum(), V.squaredNorm()};
+      },
+      local_V);
   comm.sum(totals.data(), 2);
   const auto entries = static_cast<double>(shape.rows) * static_cast<double>(shape.columns);
   comm.run_agreed([&] {
@@ -164,7 +178,11 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
     const NndsvdVariant variant = options.init == "nndsvd"    ? NndsvdVariant::plain
                                   : options.init == "nndsvda" ? NndsvdVariant::fill_mean
                                                               : NndsvdVariant::fill_random;
-    factors = nndsvd_factors(comm, V, rows, options.rank, variant, options.seed, mean_of_v);
+    factors = std::visit(
+        [&](const auto& V) {
+          return nndsvd_factors(comm, V, rows, options.rank, variant, options.seed, mean_of_v);
+        },
+        local_V);
   } else {
     factors = io_clock.time([&] {
       return io::read_factor_file(comm, options.init_file, rows, shape.rows, shape.columns,
@@ -195,16 +213,18 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
   hooks.stop_requested = [] { return interrupt_signal().has_value(); };
   hooks.schedule = {options.checkpoint_every, options.checkpoint_interval};
   hooks.save_checkpoint = save_checkpoint;
-  const EngineResult result = [&] {
-    if (options.rule.algorithm == Algorithm::kullback_leibler) {
-      return factorize_kl(comm, V, totals[1], factors, options.rule.delta, options.stopping, hooks,
-                          loop_start);
-    }
-    const auto rule = make_update_rule(options.rule, shape.rows, shape.columns, options.rank);
-    return factorize(comm, V, totals[1], factors, *rule,
-                     make_penalties(options.rule, shape.rows, shape.columns), options.stopping,
-                     hooks, loop_start);
-  }();
+  const EngineResult result = std::visit(
+      [&](const auto& V) {
+        if (options.rule.algorithm == Algorithm::kullback_leibler) {
+          return factorize_kl(comm, V, totals[1], factors, options.rule.delta, options.stopping,
+                              hooks, loop_start);
+        }
+        const auto rule = make_update_rule(options.rule, shape.rows, shape.columns, options.rank);
+        return factorize(comm, V, totals[1], factors, *rule,
+                         make_penalties(options.rule, shape.rows, shape.columns), options.stopping,
+                         hooks, loop_start);
+      },
+      local_V);
   const double loop_bytes = comm.communicated_bytes() - bytes_before_loop;
   if (result.stop_reason == StopReason::interrupted) {
     save_checkpoint(factors, {result.history, result.gradient_at_start});
@@ -221,7 +241,8 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
         comm, options.output, factors, rows, shape.rows, result.history,
         concatenated(identity.exact, provenance_attributes(options, comm),
                      progress_attributes(result.history, result.final_relative_error,
-                                         describe(result.stop_reason))));
+                                         describe(result.stop_reason))),
+        io::read_labels(comm, input));
   });
 
   RunSummary summary;
@@ -229,6 +250,20 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
   summary.rows = shape.rows;
   summary.columns = shape.columns;
   summary.rank = options.rank;
+  summary.input = input.description;
+  summary.sparse = input.sparse();
+  const double local_nonzeros = std::visit(
+      [](const auto& V) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(V)>, SparseRowMatrix>) {
+          return static_cast<double>(V.nonZeros());
+        } else {
+          return static_cast<double>(V.size());
+        }
+      },
+      local_V);
+  summary.nonzeros = comm.sum(local_nonzeros);
+  summary.nonzero_imbalance =
+      summary.nonzeros > 0.0 ? comm.max(local_nonzeros) * comm.size() / summary.nonzeros : 1.0;
   summary.ranks = comm.size();
   summary.threads_per_rank = threads;
   summary.iterations = result.iterations;

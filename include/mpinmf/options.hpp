@@ -17,6 +17,12 @@ enum class Algorithm { multiplicative, projected_gradient, hals, anls_bpp, kullb
 Algorithm parse_algorithm(const std::string& name);
 std::string algorithm_name(Algorithm algorithm);
 
+/// How V is stored (see io/input.hpp); `automatic` decides from the file.
+enum class InputFormat { automatic, dense, csr, csc, h5ad, tenx, matrix_market };
+
+/// "auto", "dense", "csr", "csc", "h5ad", "10x" or "mtx"; throws Error for anything else.
+InputFormat parse_input_format(const std::string& name);
+
 /// Settings of the update rules.
 struct RuleSettings {
   Algorithm algorithm = Algorithm::multiplicative;
@@ -51,6 +57,8 @@ struct StoppingCriteria {
 struct RunOptions {
   std::string input;
   std::string dataset = "/V";
+  InputFormat format = InputFormat::automatic;
+  bool transpose = false;  // factor Vᵀ
   std::string output;
   bool overwrite = false;
   Index rank = 0;  // k, the number of components

@@ -32,6 +32,17 @@ IndexRange even_block(Index count, int parts, int part);
 /// nonzeros at all, rows are split as even_block splits them.
 std::vector<Index> nnz_balanced_boundaries(std::span<const std::int64_t> indptr, int parts);
 
+/// nnz_balanced_boundaries computed from slices of the row pointer, so that no rank needs
+/// all of it. `pointers` is indptr[first_row ..= first_row + count] of a matrix of `rows`
+/// rows whose indptr runs from 0 to `total_entries`. Returns parts + 1 entries, zero except
+/// the boundaries whose share of the nonzeros falls inside this slice (and the last
+/// boundary, from the `first_slice`): summed over slices that tile the row pointer, they
+/// are nnz_balanced_boundaries(indptr, parts).
+std::vector<std::int64_t> split_points_in_slice(std::span<const std::int64_t> pointers,
+                                                Index first_row, Index rows,
+                                                std::int64_t total_entries, int parts,
+                                                bool first_slice);
+
 /// Block `part` of nnz_balanced_boundaries(indptr, parts).
 IndexRange nnz_balanced_block(std::span<const std::int64_t> indptr, int parts, int part);
 

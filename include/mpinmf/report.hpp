@@ -33,6 +33,11 @@ struct RunSummary {
   Index rows = 0;
   Index columns = 0;
   Index rank = 0;
+  std::string input;  // the format, e.g. "AnnData X, CSR"
+  bool sparse = false;
+  double nonzeros = 0.0;
+  /// Largest nonzeros on one rank over their mean (sparse V): 1 is a perfect split.
+  double nonzero_imbalance = 1.0;
   int ranks = 1;
   int threads_per_rank = 1;
   int iterations = 0;

@@ -125,6 +125,44 @@ void write_contents(hid_t file, const Communicator& comm, const std::string& pat
   });
 }
 
+/// Writes a 1-D dataset of variable-length UTF-8 strings (h5py gives str, R and Julia
+/// character vectors).
+void write_strings(hid_t file, const std::string& name, const std::vector<std::string>& strings,
+                   const std::string& path) {
+  const auto count = static_cast<hsize_t>(strings.size());
+  const Handle space(H5Screate_simple(1, &count, nullptr), H5Sclose);
+  const Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  std::vector<const char*> pointers;
+  pointers.reserve(strings.size());
+  for (const std::string& text : strings) {
+    pointers.push_back(text.c_str());
+  }
+  const Handle dataset(H5Dcreate2(file, name.c_str(), type.get(), space.get(), H5P_DEFAULT,
+                                  H5P_DEFAULT, H5P_DEFAULT),
+                       H5Dclose);
+  fail_if(!dataset.valid() || H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                       pointers.data()) < 0,
+          path + ": cannot write " + name);
+}
+
+/// Row and column names go in by rank 0 alone, the collective file closed: parallel HDF5
+/// cannot write variable-length strings collectively.
+void write_labels(const std::string& temporary, const std::string& path, const Labels& labels) {
+  if (labels.rows.empty() && labels.columns.empty()) {
+    return;
+  }
+  const Handle file(H5Fopen(temporary.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+  fail_if(!file.valid(), temporary + ": cannot reopen to write the names");
+  if (!labels.rows.empty()) {
+    write_strings(file.get(), "/row_names", labels.rows, path);
+  }
+  if (!labels.columns.empty()) {
+    write_strings(file.get(), "/col_names", labels.columns, path);
+  }
+}
+
 }  // namespace
 
 void check_output_path(Communicator& comm, const std::string& path, bool overwrite,
@@ -149,7 +187,7 @@ void check_output_path(Communicator& comm, const std::string& path, bool overwri
 
 void write_factor_file(Communicator& comm, const std::string& path, const Factors& factors,
                        IndexRange rows, Index total_rows, const std::vector<HistoryEntry>& history,
-                       const std::vector<Attribute>& attributes) {
+                       const std::vector<Attribute>& attributes, const Labels& labels) {
   silence_hdf5_errors();
   const std::string temporary = temporary_name(path);
   try {
@@ -166,6 +204,11 @@ void write_factor_file(Communicator& comm, const std::string& path, const Factor
     kill_if_planned(FaultPoint::checkpoint_crash, comm.rank(),
                     history.empty() ? -1 : history.back().iteration);
     comm.run_agreed([&] { fail_if(!file.close(), path + ": closing the output file failed"); });
+    comm.run_agreed([&] {
+      if (comm.is_root()) {
+        write_labels(temporary, path, labels);
+      }
+    });
     comm.run_agreed([&] {
       if (comm.is_root()) {
         std::error_code error;

@@ -470,26 +470,36 @@ std::unique_ptr<std::istream> gzip_decompressing_stream(std::istream& compressed
   return std::make_unique<GzipStream>(compressed, source);
 }
 
-MatrixMarketMatrix read_matrix_market(std::istream& input, const std::string& source) {
+MatrixMarketText::MatrixMarketText(std::istream& input, const std::string& source)
+    : input_(&input) {
   if (input.peek() == kGzipFirstByte) {
     // zlib checks the second magic byte and the rest of the gzip header.
-    const auto decompressed = gzip_decompressing_stream(input, source);
-    return read_all(*decompressed, source);
+    decompressed_ = gzip_decompressing_stream(input, source);
+    input_ = decompressed_.get();
   }
-  return read_all(input, source);
 }
 
-MatrixMarketMatrix read_matrix_market_file(const std::string& path) {
+MatrixMarketFile::MatrixMarketFile(const std::string& path) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) {
     throw Error(path + ": is a directory, not a Matrix Market file");
   }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
+  file_.open(path, std::ios::binary);
+  if (!file_) {
     throw Error(path + (std::filesystem::exists(path, error) ? ": cannot be opened for reading"
                                                              : ": no such file"));
   }
-  return read_matrix_market(file, path);
+  text_.emplace(file_, path);
+}
+
+MatrixMarketMatrix read_matrix_market(std::istream& input, const std::string& source) {
+  MatrixMarketText text(input, source);
+  return read_all(text.stream(), source);
+}
+
+MatrixMarketMatrix read_matrix_market_file(const std::string& path) {
+  MatrixMarketFile file(path);
+  return read_all(file.stream(), path);
 }
 
 }  // namespace mpinmf::io

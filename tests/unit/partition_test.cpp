@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -99,6 +100,30 @@ TEST(NnzBalancedBlock, SplitsRowsEvenlyWithoutNonzerosAndHonoursAnOffset) {
   EXPECT_EQ(nnz_balanced_boundaries(empty, 3), (std::vector<Index>{0, 3, 5, 7}));
   const std::vector<std::int64_t> offset{100, 101, 102, 103, 104};
   EXPECT_EQ(nnz_balanced_boundaries(offset, 2), (std::vector<Index>{0, 2, 4}));
+}
+
+// Ranks that each hold an even slice of indptr agree with one that holds all of it.
+TEST(NnzBalancedBlock, SlicesOfThePointerGiveTheWholePointersSplit) {
+  const std::vector<std::int64_t> skewed = power_law_indptr(997);
+  const std::vector<std::int64_t> empty(6, 0);
+  const std::vector<std::int64_t> few{0, 4, 4, 9};
+  for (const auto* indptr : {&skewed, &empty, &few}) {
+    const auto rows = static_cast<Index>(indptr->size()) - 1;
+    for (int parts : {1, 2, 3, 4, 7}) {
+      std::vector<std::int64_t> summed(static_cast<std::size_t>(parts) + 1, 0);
+      for (int part = 0; part < parts; ++part) {
+        const IndexRange slice = even_block(rows, parts, part);
+        const std::span<const std::int64_t> pointers(indptr->data() + slice.begin,
+                                                     static_cast<std::size_t>(slice.size()) + 1);
+        const std::vector<std::int64_t> placed =
+            split_points_in_slice(pointers, slice.begin, rows, indptr->back(), parts, part == 0);
+        std::transform(summed.begin(), summed.end(), placed.begin(), summed.begin(), std::plus<>());
+      }
+      const std::vector<Index> whole = nnz_balanced_boundaries(*indptr, parts);
+      EXPECT_EQ(std::vector<Index>(summed.begin(), summed.end()), whole)
+          << rows << " rows, " << parts << " parts";
+    }
+  }
 }
 
 TEST(NnzBalancedBlock, RejectsNonsense) {

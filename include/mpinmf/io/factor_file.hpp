@@ -35,9 +35,16 @@ void check_output_path(Communicator& comm, const std::string& path, bool overwri
 /// Writes the factors, with W's rows split as `rows` over the ranks (m rows in all). A
 /// factor with no columns and an empty history are left out. Collective; errors are
 /// agreed and leave no file behind.
+/// Names of V's rows (W's rows) and columns (H's columns), written as /row_names and
+/// /col_names when known. Only rank 0's are used.
+struct Labels {
+  std::vector<std::string> rows;
+  std::vector<std::string> columns;
+};
+
 void write_factor_file(Communicator& comm, const std::string& path, const Factors& factors,
                        IndexRange rows, Index total_rows, const std::vector<HistoryEntry>& history,
-                       const std::vector<Attribute>& attributes);
+                       const std::vector<Attribute>& attributes, const Labels& labels = {});
 
 /// Reads this rank's rows of /W and all of /H from a factor file, checking their shapes
 /// against m×k and k×n (for --init-file). Errors are agreed.

@@ -79,7 +79,8 @@ struct RowSelection {
   /// `data`, or a placeholder HDF5 accepts when nothing is selected.
   template <typename T>
   T* buffer(T* data) {
-    return empty ? &placeholder_ : data;
+    // HDF5 never touches the placeholder: nothing is selected.
+    return empty ? reinterpret_cast<T*>(&placeholder_) : data;
   }
 
  private:

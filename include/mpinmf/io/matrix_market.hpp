@@ -15,9 +15,11 @@
 // sparse_structure.hpp), the policy that file states.
 
 #include <cstdint>
+#include <fstream>
 #include <functional>
 #include <istream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +87,29 @@ struct MatrixMarketMatrix {
 
 /// Reads a Matrix Market matrix from `input`, plain or gzip-compressed (recognized by its
 /// magic bytes, not by a name). Throws Error naming `source`.
+/// A Matrix Market text, decompressed on the fly when it is gzip (known by its magic
+/// bytes, whatever the file is called).
+class MatrixMarketText {
+ public:
+  MatrixMarketText(std::istream& input, const std::string& source);
+  std::istream& stream() { return *input_; }
+
+ private:
+  std::unique_ptr<std::istream> decompressed_;
+  std::istream* input_;
+};
+
+/// A Matrix Market file opened for reading; throws Error naming it when it cannot be.
+class MatrixMarketFile {
+ public:
+  explicit MatrixMarketFile(const std::string& path);
+  std::istream& stream() { return text_->stream(); }
+
+ private:
+  std::ifstream file_;
+  std::optional<MatrixMarketText> text_;
+};
+
 MatrixMarketMatrix read_matrix_market(std::istream& input, const std::string& source);
 
 /// Opens `path` and reads it as above; the path names the input in messages.
