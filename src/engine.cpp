@@ -59,10 +59,9 @@ HistoryEntry evaluate(int iteration, const MonitorSums& sums, const Matrix& H, c
 
 double exact_squared_residual(Communicator& comm, const RowMatrix& local_rows,
                               const Factors& factors) {
-  constexpr Index kBlockRows = 64;
   double local = 0.0;
-  for (Index begin = 0; begin < local_rows.rows(); begin += kBlockRows) {
-    const Index count = std::min(kBlockRows, local_rows.rows() - begin);
+  for (Index begin = 0; begin < local_rows.rows(); begin += kResidualBlockRows) {
+    const Index count = std::min(kResidualBlockRows, local_rows.rows() - begin);
     local += (local_rows.middleRows(begin, count) - factors.W.middleRows(begin, count) * factors.H)
                  .squaredNorm();
   }

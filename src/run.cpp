@@ -13,6 +13,7 @@
 #include "mpinmf/io/factor_file.hpp"
 #include "mpinmf/io/validate.hpp"
 #include "mpinmf/normalize.hpp"
+#include "mpinmf/preflight.hpp"
 #include "mpinmf/resources.hpp"
 #include "mpinmf/rules/update_rule.hpp"
 
@@ -93,6 +94,12 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
   });
 
   const IndexRange rows = even_block(shape.rows, comm.size(), comm.rank());
+  if (!options.skip_resource_check) {
+    check_memory_fits(comm, run_workload(options, shape.rows, shape.columns, threads), rows);
+    check_disk_space(comm, options.output,
+                     factor_file_bytes(shape.rows, shape.columns, options.rank,
+                                       options.stopping.max_iterations + 1));
+  }
   const RowMatrix V = io_clock.time(
       [&] { return io::read_dense_rows(comm, options.input, options.dataset, rows); });
   io::require_nonnegative_finite(comm, V, rows.begin, source);
