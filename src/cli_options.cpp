@@ -274,8 +274,12 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
       "threads", po::value(&o.threads)->value_name("N")->default_value(0),
       "BLAS threads per rank (0: the cores this rank may use, shared among the node's ranks)")(
       "print-every", po::value(&o.print_every)->value_name("N")->default_value(o.print_every),
-      "print a progress line every N iterations (0: only the summary)")("help,h", "show this help")(
-      "version", "show the version");
+      "print a progress line every N iterations (0: only the summary)")(
+      "skip-resource-check", po::bool_switch(&o.skip_resource_check),
+      "run even when the check made before V is read says the memory of a node or the disk "
+      "space for the output falls short: for when its estimate is too cautious (it counts "
+      "OpenBLAS's largest buffers, for instance) or the memory reported free is not what "
+      "the job may really use")("help,h", "show this help")("version", "show the version");
 
   po::options_description all;
   all.add(data).add(model).add(start).add(stopping).add(checkpoints).add(run);

@@ -63,11 +63,10 @@ HistoryEntry evaluate(int iteration, const MonitorSums& sums, const Matrix& H, c
 template <typename LocalRows>
 double exact_squared_residual(Communicator& comm, const LocalRows& local_rows,
                               const Factors& factors) {
-  constexpr Index kBlockRows = 64;
   double local = 0.0;
   RowMatrix residual;
-  for (Index begin = 0; begin < local_rows.rows(); begin += kBlockRows) {
-    const Index count = std::min(kBlockRows, local_rows.rows() - begin);
+  for (Index begin = 0; begin < local_rows.rows(); begin += kResidualBlockRows) {
+    const Index count = std::min(kResidualBlockRows, local_rows.rows() - begin);
     residual.noalias() = -factors.W.middleRows(begin, count) * factors.H;
     residual += local_rows.middleRows(begin, count);
     local += residual.squaredNorm();

@@ -19,6 +19,7 @@
 #include "mpinmf/io/input.hpp"
 #include "mpinmf/io/validate.hpp"
 #include "mpinmf/normalize.hpp"
+#include "mpinmf/preflight.hpp"
 #include "mpinmf/resources.hpp"
 #include "mpinmf/rules/update_rule.hpp"
 
@@ -136,6 +137,20 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
     }
   });
 
+  if (!options.skip_resource_check) {
+    // Before reading: the rows a rank will hold, as the readers split them (evenly by
+    // nonzeros for sparse V, so the even split of the estimate is what each gets on average).
+    const IndexRange expected_rows = even_block(shape.rows, comm.size(), comm.rank());
+    check_memory_fits(comm,
+                      run_workload(options, shape.rows, shape.columns, threads,
+                                   input.sparse() ? input.stored_entries : 0),
+                      expected_rows);
+    const std::int64_t output_bytes = factor_file_bytes(shape.rows, shape.columns, options.rank,
+                                                        options.stopping.max_iterations + 1);
+    // The checkpoint lives beside the output until the run ends; a new one is written beside
+    // the old before it replaces it.
+    check_disk_space(comm, options.output, 3 * output_bytes);
+  }
   io::LocalInput local = io_clock.time([&] { return io::read_input(comm, input); });
   const IndexRange rows = local.rows;
   // Sparse rows are validated as they are read; dense ones here.

@@ -18,6 +18,9 @@
 
 namespace mpinmf {
 
+/// Rows of V per block of the exact residual: a block × n temporary is all it adds.
+inline constexpr Index kResidualBlockRows = 64;
+
 /// ‖V − WH‖²_F summed over ranks, formed a block of rows at a time so that no m×n matrix
 /// is ever held. Costs one pass over V.
 /// `LocalRows` is RowMatrix (dense V) or SparseRowMatrix (CSR).

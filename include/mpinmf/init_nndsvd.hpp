@@ -20,6 +20,9 @@ enum class NndsvdVariant {
   fill_random,  // nndsvdar: uniform on (0, mean(V) / 100), counter-based on global indices
 };
 
+/// Extra sketch columns beyond k: the range finder works with l = k + this many.
+inline constexpr int kSvdOversampling = 10;
+
 /// V ≈ U diag(s) Rᵀ with U's rows split like V's.
 struct TruncatedSvd {
   RowMatrix left_rows;              // this rank's rows of U, m_p × k
@@ -34,7 +37,7 @@ struct TruncatedSvd {
 /// makes the largest-magnitude entry of its right vector positive.
 template <typename LocalRows>  // RowMatrix or SparseRowMatrix
 TruncatedSvd randomized_svd(Communicator& comm, const LocalRows& local_rows, IndexRange rows,
-                            Index k, std::uint64_t seed, int oversampling = 10,
+                            Index k, std::uint64_t seed, int oversampling = kSvdOversampling,
                             int power_iterations = 2);
 
 /// scikit-learn's init='nndsvd' / 'nndsvda' / 'nndsvdar' for this rank's rows of W and all

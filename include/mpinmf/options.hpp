@@ -65,11 +65,12 @@ struct RunOptions {
   RuleSettings rule;
   StoppingCriteria stopping;
   std::uint64_t seed = 1;
-  std::string init = "random";     // random, nndsvd, nndsvda or nndsvdar
-  std::string init_file;           // W and H of an earlier run (overrides init)
-  std::string normalize = "none";  // none, l1 or l2: see normalize.hpp
-  int print_every = 50;            // 0 silences progress lines
-  int threads = 0;                 // 0: the cores available to this rank
+  std::string init = "random";       // random, nndsvd, nndsvda or nndsvdar
+  std::string init_file;             // W and H of an earlier run (overrides init)
+  std::string normalize = "none";    // none, l1 or l2: see normalize.hpp
+  int print_every = 50;              // 0 silences progress lines
+  int threads = 0;                   // 0: the cores available to this rank
+  bool skip_resource_check = false;  // run even when the memory or disk check says no
   std::string summary_json;
   std::string command_line;
   std::string checkpoint;            // empty: next to the output (see checkpoint_path)

@@ -295,6 +295,18 @@ void check_shapes(const Matrix& gram, const Eigen::Ref<const Matrix>& product) {
 
 }  // namespace
 
+std::int64_t nnls_bpp_allocated_bytes(Index k, Index columns) {
+  const auto doubles = [](Index count) {
+    return static_cast<std::int64_t>(sizeof(double)) * count;
+  };
+  // X (k × c), a byte per passive-set entry, per column its state, size, and place in the
+  // pending and still-infeasible lists, and the solution and gradient buffers of one chunk.
+  return doubles(k * columns) + k * columns +
+         columns *
+             static_cast<std::int64_t>(sizeof(ColumnState) + sizeof(double) + 2 * sizeof(Index)) +
+         doubles(2 * k * std::min(kColumnsPerSolve, columns));
+}
+
 Matrix nnls_block_principal_pivoting(const Matrix& gram, const Eigen::Ref<const Matrix>& product,
                                      NnlsBppReport* report) {
   check_shapes(gram, product);

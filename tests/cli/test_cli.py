@@ -5,6 +5,7 @@ input the core detects, each checked on every rank for exit status, one message 
 import os
 import subprocess
 import sys
+import time
 
 import h5py
 import numpy as np
@@ -224,6 +225,19 @@ class CommandLineTest(support.MpinmfTestCase):
     def test_unknown_option_is_a_usage_error(self):
         self.assert_fails_everywhere(["-i", "v.h5", "-k", 2, "-o", "out.h5", "--iterations", 5],
                                      "unrecognised option '--iterations'", status=2)
+
+    def test_a_run_too_large_for_memory_is_refused_before_reading(self):
+        # 16 TB by its shape, none of it written: the file stays tiny.
+        with h5py.File(self.path("huge.h5"), "w") as out:
+            out.create_dataset("V", shape=(2_000_000, 1_000_000), dtype="f8", chunks=(1000, 1000))
+        self.assertLess(os.path.getsize(self.path("huge.h5")), 100_000)
+        start = time.monotonic()
+        run = self.assert_fails_everywhere(["-i", "huge.h5", "-k", 10, "-o", "out.h5"],
+                                           "not enough memory: each rank needs about")
+        self.assertLess(time.monotonic() - start, 30, "refused at once, without reading V")
+        # Rank 0 holds 666 667 rows of 10⁶ doubles.
+        self.assertIn("(V block 4.9 TiB, factors ", run.stderr, run)
+        self.assertIn("would fit", run.stderr, run)
 
     def test_existing_output_is_kept_unless_overwrite(self):
         write_matrix(self.path("v.h5"), low_rank(9, 7, 2))

@@ -81,6 +81,15 @@ TEST(CommandLineParsing, HelpExplainsEveryGroup) {
   }
 }
 
+TEST(CommandLineParsing, ResourceCheckIsOnUnlessSkipped) {
+  EXPECT_FALSE(parse({"-i", "a.h5", "-o", "b.h5", "-k", "2"}).options.skip_resource_check);
+  const CommandLine command =
+      parse({"-i", "a.h5", "-o", "b.h5", "-k", "2", "--skip-resource-check"});
+  ASSERT_EQ(command.action, Action::run) << command.message;
+  EXPECT_TRUE(command.options.skip_resource_check);
+  EXPECT_NE(parse({"--help"}).message.find("--skip-resource-check"), std::string::npos);
+}
+
 TEST(CommandLineParsing, UsageErrorsSayWhatIsWrong) {
   struct Case {
     std::vector<std::string> arguments;

@@ -2,6 +2,8 @@
 // Kim & Park's block principal pivoting for non-negative least squares with many
 // right-hand sides: the exact solver of one half of alternating NNLS (ANLS).
 
+#include <cstdint>
+
 #include "mpinmf/types.hpp"
 
 namespace mpinmf {
@@ -33,5 +35,9 @@ Matrix nnls_block_principal_pivoting(const Matrix& gram, const Eigen::Ref<const 
 Matrix nnls_block_principal_pivoting(const Matrix& gram, const Eigen::Ref<const Matrix>& product,
                                      const Eigen::Ref<const Matrix>& warm_start,
                                      NnlsBppReport* report = nullptr);
+
+/// The memory one call with k components and c columns allocates, the returned X included:
+/// for the up-front memory check.
+std::int64_t nnls_bpp_allocated_bytes(Index k, Index columns);
 
 }  // namespace mpinmf
