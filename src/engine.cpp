@@ -6,6 +6,7 @@
 
 #include "mpinmf/error.hpp"
 #include "mpinmf/fault_injection.hpp"
+#include "mpinmf/local_products.hpp"
 #include "mpinmf/rules/projected_gradient.hpp"
 
 namespace mpinmf {
@@ -101,7 +102,8 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   Matrix WtV_own(k, own_columns.size());
   Matrix WtW(k, k);
   Matrix HHt = H * H.transpose();
-  RowMatrix VHt = V * H.transpose();
+  RowMatrix VHt;
+  times_h_transposed(V, H, VHt);
   MonitorSums sums(k);
 
   // ‖P(∇)‖² of an iterate = its W part (known once W is updated) + its H part (known once
@@ -109,7 +111,7 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   double w_gradient_of_last = w_gradient_squared(W, HHt, VHt, penalties.W);
   auto products_for_H = [&] {
     WtW = sums.gram();
-    WtV.noalias() = W.transpose() * V;
+    w_transposed_times(W, V, WtV);
     comm.reduce_scatter_columns(WtV, blocks, WtV_own);
     return w_gradient_of_last +
            projected_gradient_squared_norm(own_H(),
@@ -142,7 +144,7 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
     kill_if_planned(FaultPoint::kill, comm.rank(), iteration);
 
     HHt.noalias() = H * H.transpose();
-    VHt.noalias() = V * H.transpose();
+    times_h_transposed(V, H, VHt);
     rule.update(W.transpose(), HHt, VHt.transpose(), penalties.W);
     if (fault_planned(FaultPoint::nan, comm.rank(), iteration) && W.size() > 0) {
       W(0, 0) = std::numeric_limits<double>::quiet_NaN();

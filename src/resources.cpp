@@ -1,5 +1,6 @@
 #include "mpinmf/resources.hpp"
 
+#include <omp.h>
 #include <sched.h>
 #include <sys/resource.h>
 
@@ -31,6 +32,7 @@ int choose_thread_count(int requested, int cpus, int ranks_on_node, int hardware
 
 void use_threads(int threads) {
   Eigen::setNbThreads(threads);
+  omp_set_num_threads(threads);  // the project's own loops (sparse products)
 #ifdef MPINMF_HAVE_OPENBLAS
   openblas_set_num_threads(threads);
 #endif
