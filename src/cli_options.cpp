@@ -17,14 +17,18 @@ constexpr const char* kUsage = R"(mpinmf — distributed non-negative matrix fac
 Usage:
   mpirun -np P mpinmf --input FILE.h5 --rank K --output RESULT.h5 [options]
 
-V (m × n, every entry ≥ 0) is read from a 2-D HDF5 dataset; each of the P ranks reads
-and updates its own block of rows. W (m × k) and H (k × n) are written to RESULT.h5 as
-/W and /H, with /history (iteration, seconds, relative error, objective per iteration)
-and attributes describing the run.
+V (m × n, every entry ≥ 0, dense or sparse) is read from an HDF5 dataset or sparse
+group, an AnnData .h5ad, a 10x Genomics .h5 or a Matrix Market .mtx file; each of the P
+ranks reads and updates its own block of rows (for sparse V, an equal share of the
+nonzeros). W (m × k) and H (k × n) are written to RESULT.h5 as /W and /H, with /history
+(iteration, seconds, relative error, objective per iteration), the input's row and column
+names when it has them, and attributes describing the run.
 
-Example:
+Examples:
   mpirun -np 4 mpinmf --input expr.h5 --dataset /V --rank 20 --algorithm mu \
          --output factors.h5
+  mpirun -np 8 mpinmf --input pbmc.h5ad --rank 12 --algorithm hals --output programs.h5 \
+         --checkpoint-every 100
 
 New data in a learned basis: mpinmf project --help
 )";
@@ -49,7 +53,8 @@ Penalties (scikit-learn's names and scaling, so settings carry across):
   sparse, L2 (ρ = 0) keeps them small.
 
 Exit status: 0 on success, 1 when the run fails (bad input, I/O error), 2 for a usage
-error. Every rank exits with the same status.
+error, 75 when a signal (SIGTERM, SIGINT, SIGUSR1) stopped the run after it wrote a
+checkpoint: run again with --resume. Every rank exits with the same status.
 )";
 
 }  // namespace
