@@ -95,9 +95,11 @@ void resolve_hdf5_layout(const Communicator& comm, hid_t file, InputPlan& plan) 
   std::string group = request.dataset;
   InputFormat format = request.format;
   const bool default_dataset = request.dataset == "/V";
+  // AnnData keeps the matrix in /X and the row and column tables in /obs and /var.
+  const bool anndata_x =
+      default_dataset ? !object_exists(file, "/V") && object_exists(file, "/X") : group == "/X";
   if (format == InputFormat::h5ad ||
-      (format == InputFormat::automatic && default_dataset && !object_exists(file, "/V") &&
-       object_exists(file, "/X") && is_group(file, "/obs"))) {
+      (format == InputFormat::automatic && anndata_x && is_group(file, "/obs"))) {
     format = InputFormat::h5ad;
     group = default_dataset ? "/X" : group;
     plan.row_names = anndata_index(file, "/obs");

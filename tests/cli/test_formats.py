@@ -126,10 +126,11 @@ class FormatTest(support.MpinmfTestCase):
 
     def test_names_reach_the_output(self):
         write_h5ad(self.path("cells.h5ad"), self.V, "csr")
-        self.factorize("cells.h5ad", 2)
-        with h5py.File(self.path("out.h5"), "r") as result:
-            self.assertEqual(list(result["row_names"].asstr()[()]), names("cell", ROWS))
-            self.assertEqual(list(result["col_names"].asstr()[()]), names("gene", COLUMNS))
+        for extra in [[], ["--dataset", "/X"]]:
+            self.factorize("cells.h5ad", 2, extra)
+            with h5py.File(self.path("out.h5"), "r") as result:
+                self.assertEqual(list(result["row_names"].asstr()[()]), names("cell", ROWS))
+                self.assertEqual(list(result["col_names"].asstr()[()]), names("gene", COLUMNS))
         write_10x(self.path("tenx.h5"), self.V)
         self.factorize("tenx.h5", 3, output="genes.h5")  # as stored: genes × cells
         with h5py.File(self.path("genes.h5"), "r") as result:
