@@ -31,6 +31,7 @@ Examples:
          --checkpoint-every 100
 
 New data in a learned basis: mpinmf project --help
+Any input rewritten as the HDF5 layout read fastest (CSR or dense): mpinmf convert --help
 )";
 
 constexpr const char* kFooter = R"(
@@ -72,6 +73,34 @@ Usage:
   model's H fixed, writes /W (m'' × k).
 Each column (or row) is solved exactly by block principal pivoting, with the same
 penalties as factorization (--alpha-W, --alpha-H, --l1-ratio).
+)";
+
+constexpr const char* kConvertUsage =
+    R"(mpinmf convert — rewrite a matrix as the HDF5 file mpinmf reads fastest
+
+Usage:
+  mpirun -np P mpinmf convert --input FILE --output MATRIX.h5 [options]
+
+Reads any input the main command reads (a dense HDF5 dataset, a CSR/CSC group, AnnData
+.h5ad, 10x Genomics .h5, Matrix Market .mtx/.mtx.gz), with the same --dataset, --format
+and --transpose, and writes it as one HDF5 file:
+  --layout csr (default for sparse inputs): a group (/V unless --output-dataset) holding
+    data (float64), indices and indptr (int64), with a `shape` attribute and AnnData's
+    encoding-type "csr_matrix": every rank reads just its rows' slice of it, and no
+    all-to-all exchange is needed as for CSC, 10x or Matrix Market.
+  --layout dense (default for dense inputs): a 2-D float64 dataset. A sparse matrix is
+    written dense only if that takes at most 1 GiB or 4 times its CSR size (at least one
+    entry in 8 nonzero), unless --force-dense.
+Row and column names (AnnData obs/var, 10x features/barcodes) go to /row_names and
+/col_names. Each rank reads and writes its own rows, in parallel; entries are checked as
+when factorizing (finite, >= 0). The output is written as OUTPUT.partial and renamed when
+complete: a failed conversion leaves no file.
+
+Then factorize it with: mpirun -np P mpinmf --input MATRIX.h5 --rank K --output W_H.h5
+
+Example:
+  mpirun -np 4 mpinmf convert --input filtered_feature_bc_matrix.h5 --transpose \
+         --output cells.h5
 )";
 
 /// A copy of an option error whose substituted values (the option and value as typed) have
@@ -130,6 +159,27 @@ std::string joined(const std::string& program, const std::vector<std::string>& a
   return command;
 }
 
+/// Parses `arguments` against `options`: the help (`usage`, the options, `footer`) when
+/// asked, or the values, which `finish` completes and validates. Errors become usage errors.
+void parse_arguments(CommandLine& result, const std::vector<std::string>& arguments,
+                     const po::options_description& options, const char* usage,
+                     const std::function<void(const po::variables_map&)>& finish,
+                     const char* footer = "") {
+  reporting_usage_errors(result, [&] {
+    po::variables_map values;
+    po::store(po::command_line_parser(arguments).options(options).run(), values);
+    po::notify(values);
+    if (values.count("help") != 0U) {
+      std::ostringstream help;
+      help << usage << "\n" << options << footer;
+      result.action = CommandLine::Action::help;
+      result.message = help.str();
+      return;
+    }
+    finish(values);
+  });
+}
+
 CommandLine parse_project(const std::vector<std::string>& arguments) {
   CommandLine result;
   result.action = CommandLine::Action::project;
@@ -152,17 +202,7 @@ CommandLine parse_project(const std::vector<std::string>& arguments) {
       "share of L1 in the penalty")(
       "threads", po::value(&o.threads)->value_name("N")->default_value(0),
       "BLAS threads per rank (0: automatic)")("help,h", "show this help");
-  reporting_usage_errors(result, [&] {
-    po::variables_map values;
-    po::store(po::command_line_parser(arguments).options(all).run(), values);
-    po::notify(values);
-    if (values.count("help") != 0U) {
-      std::ostringstream help;
-      help << kProjectUsage << "\n" << all;
-      result.action = CommandLine::Action::help;
-      result.message = help.str();
-      return;
-    }
+  parse_arguments(result, arguments, all, kProjectUsage, [&](const po::variables_map& values) {
     if (values.count("alpha-H") != 0U) {
       o.rule.alpha_H = alpha_H;
     }
@@ -172,11 +212,49 @@ CommandLine parse_project(const std::vector<std::string>& arguments) {
   return result;
 }
 
+CommandLine parse_convert(const std::vector<std::string>& arguments) {
+  CommandLine result;
+  result.action = CommandLine::Action::convert;
+  ConvertOptions& o = result.convert;
+  std::string format = "auto";
+  std::string layout = "auto";
+  po::options_description all("Options");
+  all.add_options()("input,i", po::value(&o.input)->value_name("FILE"),
+                    "file holding the matrix (required): HDF5, .h5ad, 10x .h5, .mtx or .mtx.gz")(
+      "dataset,d", po::value(&o.dataset)->value_name("PATH")->default_value(o.dataset),
+      "inside an HDF5 input: the 2-D dataset or sparse group (.h5ad files use /X and 10x "
+      "files /matrix unless told)")("format",
+                                    po::value(&format)->value_name("FORMAT")->default_value(format),
+                                    "auto (from the file), dense, csr, csc, h5ad, 10x or mtx")(
+      "transpose", po::bool_switch(&o.transpose),
+      "write Vᵀ (10x files store genes × cells; pass this to get cells as rows)")(
+      "output,o", po::value(&o.output)->value_name("FILE"), "HDF5 file to write (required)")(
+      "output-dataset",
+      po::value(&o.output_dataset)->value_name("PATH")->default_value(o.output_dataset),
+      "the group (csr) or dataset (dense) to write inside it")(
+      "layout", po::value(&layout)->value_name("LAYOUT")->default_value(layout),
+      "csr, dense, or auto: csr for sparse inputs, dense for dense ones")(
+      "force-dense", po::bool_switch(&o.force_dense),
+      "write --layout dense even when it is far larger than the nonzeros")(
+      "overwrite", po::bool_switch(&o.overwrite), "replace the output file if it exists")(
+      "help,h", "show this help");
+  parse_arguments(result, arguments, all, kConvertUsage, [&](const po::variables_map&) {
+    o.format = parse_input_format(format);
+    o.layout = parse_output_layout(layout);
+    validate(o);
+  });
+  o.command_line = joined("mpinmf convert", arguments);
+  return result;
+}
+
 }  // namespace
 
 CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   if (!arguments.empty() && arguments.front() == "project") {
     return parse_project(std::vector<std::string>(arguments.begin() + 1, arguments.end()));
+  }
+  if (!arguments.empty() && arguments.front() == "convert") {
+    return parse_convert(std::vector<std::string>(arguments.begin() + 1, arguments.end()));
   }
   CommandLine result;
   RunOptions& o = result.options;
@@ -289,17 +367,7 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   po::options_description all;
   all.add(data).add(model).add(start).add(stopping).add(checkpoints).add(run);
 
-  reporting_usage_errors(result, [&] {
-    po::variables_map values;
-    po::store(po::command_line_parser(arguments).options(all).run(), values);
-    po::notify(values);
-    if (values.count("help") != 0U) {
-      std::ostringstream help;
-      help << kUsage << "\n" << all << kFooter;
-      result.action = CommandLine::Action::help;
-      result.message = help.str();
-      return;
-    }
+  const auto finish = [&](const po::variables_map& values) {
     if (values.count("version") != 0U) {
       result.action = CommandLine::Action::version;
       result.message = std::string("mpinmf ") + MPINMF_VERSION + "\n";
@@ -314,7 +382,8 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
       o.rule.alpha_H = alpha_H;
     }
     validate(o);
-  });
+  };
+  parse_arguments(result, arguments, all, kUsage, finish, kFooter);
 
   o.command_line = joined("mpinmf", arguments);
   return result;

@@ -6,6 +6,7 @@
 
 #include "mpinmf/cli_options.hpp"
 #include "mpinmf/comm.hpp"
+#include "mpinmf/convert.hpp"
 #include "mpinmf/error.hpp"
 #include "mpinmf/interrupt.hpp"
 #include "mpinmf/project.hpp"
@@ -35,11 +36,14 @@ int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
       return kExitUsage;
     case Action::run:
     case Action::project:
+    case Action::convert:
       break;
   }
   try {
     if (command.action == Action::project) {
       mpinmf::run_projection(comm, command.project, std::cout);
+    } else if (command.action == Action::convert) {
+      mpinmf::run_conversion(comm, command.convert, std::cout);
     } else {
       mpinmf::run_factorization(comm, command.options, std::cout);
     }

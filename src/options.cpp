@@ -43,18 +43,37 @@ std::string algorithm_name(Algorithm algorithm) {
   return "unknown";
 }
 
+namespace {
+
+/// The value `name` stands for among `choices`; throws Error naming `option` and the choices.
+template <typename T, std::size_t N>
+T parse_choice(const std::string& name, const std::pair<const char*, T> (&choices)[N],
+               const std::string& option, const std::string& kind) {
+  std::string listed;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (name == choices[i].first) {
+      return choices[i].second;
+    }
+    listed += (i == 0 ? "" : i + 1 == N ? " or " : ", ") + std::string(choices[i].first);
+  }
+  throw Error(option + ": unknown " + kind + " '" + name + "' (choose " + listed + ")");
+}
+
+}  // namespace
+
 InputFormat parse_input_format(const std::string& name) {
   constexpr std::pair<const char*, InputFormat> kFormats[] = {
       {"auto", InputFormat::automatic},   {"dense", InputFormat::dense}, {"csr", InputFormat::csr},
       {"csc", InputFormat::csc},          {"h5ad", InputFormat::h5ad},   {"10x", InputFormat::tenx},
       {"mtx", InputFormat::matrix_market}};
-  for (const auto& [format_name, format] : kFormats) {
-    if (name == format_name) {
-      return format;
-    }
-  }
-  throw Error("--format: unknown format '" + name +
-              "' (choose auto, dense, csr, csc, h5ad, 10x or mtx)");
+  return parse_choice(name, kFormats, "--format", "format");
+}
+
+OutputLayout parse_output_layout(const std::string& name) {
+  constexpr std::pair<const char*, OutputLayout> kLayouts[] = {{"auto", OutputLayout::automatic},
+                                                               {"csr", OutputLayout::csr},
+                                                               {"dense", OutputLayout::dense}};
+  return parse_choice(name, kLayouts, "--layout", "layout");
 }
 
 void validate(const RunOptions& options) {
@@ -172,6 +191,29 @@ void validate(const ProjectOptions& options) {
   if (!(options.rule.alpha_W >= 0.0) || !(options.rule.alpha_H.value_or(0.0) >= 0.0) ||
       !(options.rule.l1_ratio >= 0.0 && options.rule.l1_ratio <= 1.0)) {
     throw Error("--alpha-W and --alpha-H must be 0 or more, --l1-ratio between 0 and 1");
+  }
+}
+
+void validate(const ConvertOptions& options) {
+  if (options.input.empty()) {
+    throw Error("--input is required: the file holding the matrix to convert");
+  }
+  if (options.output.empty()) {
+    throw Error("--output is required: the HDF5 file to write");
+  }
+  if (options.output == options.input) {
+    throw Error("--output must differ from --input");
+  }
+  if (options.dataset.empty()) {
+    throw Error("--dataset must name a dataset or group, such as /V");
+  }
+  const std::string& target = options.output_dataset;
+  if (target.size() < 2 || target.front() != '/' || target.back() == '/') {
+    throw Error("--output-dataset must be a path inside the file, such as /V");
+  }
+  if (target == "/row_names" || target == "/col_names") {
+    throw Error("--output-dataset " + target +
+                " is where the names go; choose another, such as /V");
   }
 }
 

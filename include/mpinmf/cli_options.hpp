@@ -9,15 +9,16 @@
 namespace mpinmf {
 
 struct CommandLine {
-  enum class Action { run, project, help, version, usage_error };
+  enum class Action { run, project, convert, help, version, usage_error };
   Action action = Action::run;
   RunOptions options;
   ProjectOptions project;
+  ConvertOptions convert;
   std::string message;  // the help text, or what is wrong
 };
 
 /// Parses and validates the arguments (argv without the program name); a first argument
-/// `project` selects the projection subcommand.
+/// `project` or `convert` selects that subcommand.
 CommandLine parse_command_line(const std::vector<std::string>& arguments);
 
 }  // namespace mpinmf

@@ -104,4 +104,27 @@ struct ProjectOptions {
 
 void validate(const ProjectOptions& options);
 
+/// How `mpinmf convert` stores the matrix: a CSR group or a 2-D dataset; `automatic`
+/// keeps the input's kind (CSR for sparse inputs, dense for dense ones).
+enum class OutputLayout { automatic, csr, dense };
+
+/// "auto", "csr" or "dense"; throws Error for anything else.
+OutputLayout parse_output_layout(const std::string& name);
+
+/// `mpinmf convert`: any input mpinmf reads, rewritten as the HDF5 layout it reads fastest.
+struct ConvertOptions {
+  std::string input;
+  std::string dataset = "/V";  // as the main command's --dataset
+  InputFormat format = InputFormat::automatic;
+  bool transpose = false;  // write Vᵀ
+  std::string output;
+  std::string output_dataset = "/V";  // the group (CSR) or dataset (dense) to write
+  OutputLayout layout = OutputLayout::automatic;
+  bool overwrite = false;
+  bool force_dense = false;  // write a dense copy however much larger than the nonzeros
+  std::string command_line;
+};
+
+void validate(const ConvertOptions& options);
+
 }  // namespace mpinmf

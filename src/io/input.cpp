@@ -117,6 +117,15 @@ void resolve_hdf5_layout(const Communicator& comm, hid_t file, InputPlan& plan) 
     if (object_exists(file, group + "/barcodes")) {
       plan.column_names = group + "/barcodes";
     }
+  } else {
+    // Other files: the names mpinmf itself writes (result files, `mpinmf convert`).
+    plan.names_if_counts_match = true;
+    for (auto [names, dataset] :
+         {std::pair{&plan.row_names, "/row_names"}, std::pair{&plan.column_names, "/col_names"}}) {
+      if (object_exists(file, dataset)) {
+        *names = dataset;
+      }
+    }
   }
   plan.request.dataset = group;
   plan.source = where(path, group);
@@ -250,17 +259,34 @@ Labels read_labels(const Communicator& comm, const InputPlan& plan) {
     if (!file.valid()) {
       throw Error(plan.request.path + ": cannot open to read names");
     }
-    std::vector<std::string> stored_rows =
-        plan.row_names.empty() ? std::vector<std::string>()
-                               : read_strings(file.get(), plan.request.path, plan.row_names);
-    std::vector<std::string> stored_columns =
-        plan.column_names.empty() ? std::vector<std::string>()
-                                  : read_strings(file.get(), plan.request.path, plan.column_names);
+    const auto read = [&](const std::string& dataset) {
+      if (dataset.empty()) {
+        return std::vector<std::string>();
+      }
+      if (!plan.names_if_counts_match) {
+        return read_strings(file.get(), plan.request.path, dataset);
+      }
+      try {
+        return read_strings(file.get(), plan.request.path, dataset);
+      } catch (const Error&) {
+        return std::vector<std::string>();  // not names after all: the file's own data
+      }
+    };
+    std::vector<std::string> stored_rows = read(plan.row_names);
+    std::vector<std::string> stored_columns = read(plan.column_names);
     if (plan.request.transpose) {
       std::swap(stored_rows, stored_columns);
     }
     names.rows = std::move(stored_rows);
     names.columns = std::move(stored_columns);
+    if (plan.names_if_counts_match) {
+      if (static_cast<Index>(names.rows.size()) != plan.rows) {
+        names.rows.clear();
+      }
+      if (static_cast<Index>(names.columns.size()) != plan.columns) {
+        names.columns.clear();
+      }
+    }
     if (!names.rows.empty() && static_cast<Index>(names.rows.size()) != plan.rows) {
       throw Error(plan.request.path + ": " + std::to_string(names.rows.size()) + " row names for " +
                   std::to_string(plan.rows) + " rows");

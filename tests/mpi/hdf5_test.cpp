@@ -11,6 +11,8 @@
 #include "mpinmf/error.hpp"
 #include "mpinmf/io/dense_reader.hpp"
 #include "mpinmf/io/factor_file.hpp"
+#include "mpinmf/io/input.hpp"
+#include "mpinmf/io/matrix_file.hpp"
 #include "mpinmf/io/validate.hpp"
 #include "test_problems.hpp"
 
@@ -135,6 +137,61 @@ TEST_F(Hdf5Test, ReadsEveryNumericTypeAndLayout) {
       EXPECT_EQ(f32(i, j), static_cast<double>(floats[linear]));
       EXPECT_EQ(i32(i, j), integers[linear]);
       EXPECT_EQ(u16(i, j), integers[linear]);
+    }
+  }
+}
+
+/// A sparse test matrix every rank can build: about one entry in five nonzero.
+RowMatrix sparse_test_matrix(Index rows, Index columns) {
+  RowMatrix V = RowMatrix::Zero(rows, columns);
+  for (Index i = 0; i < rows; ++i) {
+    for (Index j = 0; j < columns; ++j) {
+      if ((i * 7 + j * 3) % 5 == 0) {
+        V(i, j) = 1.0 + static_cast<double>(i) + static_cast<double>(j) / 8.0;
+      }
+    }
+  }
+  return V;
+}
+
+TEST_F(Hdf5Test, MatrixFilesRoundTripFromUnevenRowBlocks) {
+  const Index m = 19;
+  const Index n = 6;
+  const RowMatrix V = sparse_test_matrix(m, n);
+  // Rank 0 holds no rows, the others share them: the writer must not assume even blocks.
+  const int holders = std::max(1, world.size() - 1);
+  const IndexRange rows = world.size() == 1   ? IndexRange{0, m}
+                          : world.rank() == 0 ? IndexRange{0, 0}
+                                              : even_block(m, holders, world.rank() - 1);
+  const RowMatrix block = V.middleRows(rows.begin, rows.size());
+  io::Labels names;
+  for (Index i = 0; i < m; ++i) {
+    names.rows.push_back(std::to_string(i) + "th row");
+  }
+  for (const OutputLayout layout : {OutputLayout::csr, OutputLayout::dense}) {
+    for (const bool sparse_block : {true, false}) {
+      io::LocalInput local{rows, block};
+      if (sparse_block) {
+        local.V = SparseRowMatrix(block.sparseView());
+      }
+      const std::string path = folder + "/matrix.h5";
+      io::check_output_path(world, path, true);
+      io::write_matrix_file(world, path, "/V", layout, local, m, n,
+                            {{"input", std::string("test")}}, names);
+      EXPECT_FALSE(fs::exists(path + ".partial"));
+
+      const io::InputPlan plan = io::inspect_input(world, {path, "/V"});
+      EXPECT_EQ(plan.sparse(), layout == OutputLayout::csr);
+      EXPECT_EQ(plan.rows, m);
+      EXPECT_EQ(plan.columns, n);
+      const io::LocalInput read = io::read_input(world, plan);
+      const RowMatrix expected = V.middleRows(read.rows.begin, read.rows.size());
+      std::visit([&](const auto& got) { EXPECT_TRUE(RowMatrix(got) == expected); }, read.V);
+      const io::Labels read_names = io::read_labels(world, plan);
+      if (world.is_root()) {
+        EXPECT_EQ(read_names.rows, names.rows);
+        EXPECT_TRUE(read_names.columns.empty());
+      }
     }
   }
 }

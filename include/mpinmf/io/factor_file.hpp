@@ -3,45 +3,24 @@
 // attributes, in C order so that h5py sees W as m×k (R and Julia, being column-major,
 // see the transpose). Written under a temporary name and renamed once complete.
 
-#include <cstdint>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "mpinmf/comm.hpp"
 #include "mpinmf/engine.hpp"
 #include "mpinmf/init.hpp"
+#include "mpinmf/io/output_file.hpp"
 
 namespace mpinmf::io {
-
-using AttributeValue = std::variant<std::string, std::int64_t, double>;
-struct Attribute {
-  std::string name;
-  AttributeValue value;
-};
 
 /// Column names of /history, stored in its `columns` attribute.
 inline constexpr const char* kHistoryColumns =
     "iteration,seconds,relative_error,objective,projected_gradient";
 
-/// Refuses, on every rank, an output that exists (unless `overwrite`; the message then
-/// says `if_exists`) or whose folder is missing. Called before any work, so a long run
-/// cannot end in an unwritable file.
-void check_output_path(Communicator& comm, const std::string& path, bool overwrite,
-                       const std::string& if_exists =
-                           "output exists; pass --overwrite to "
-                           "replace it");
-
 /// Writes the factors, with W's rows split as `rows` over the ranks (m rows in all). A
 /// factor with no columns and an empty history are left out. Collective; errors are
-/// agreed and leave no file behind.
-/// Names of V's rows (W's rows) and columns (H's columns), written as /row_names and
-/// /col_names when known. Only rank 0's are used.
-struct Labels {
-  std::vector<std::string> rows;
-  std::vector<std::string> columns;
-};
-
+/// agreed and leave no file behind. `labels` name V's rows (W's rows) and columns (H's
+/// columns).
 void write_factor_file(Communicator& comm, const std::string& path, const Factors& factors,
                        IndexRange rows, Index total_rows, const std::vector<HistoryEntry>& history,
                        const std::vector<Attribute>& attributes, const Labels& labels = {});

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "mpinmf/comm.hpp"
-#include "mpinmf/io/factor_file.hpp"
+#include "mpinmf/io/output_file.hpp"
 #include "mpinmf/io/sparse_reader.hpp"
 #include "mpinmf/options.hpp"
 #include "mpinmf/partition.hpp"
@@ -37,6 +37,7 @@ struct InputPlan {
   CompressedSource compressed;      // for sparse formats
   std::string row_names;            // datasets holding names, when the format has them
   std::string column_names;
+  bool names_if_counts_match = false;  // names found by convention are dropped if they don't fit
   [[nodiscard]] bool sparse() const { return format != InputFormat::dense; }
 };
 

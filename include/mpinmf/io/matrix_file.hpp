@@ -1,0 +1,28 @@
+#pragma once
+// Writing a matrix in the HDF5 layouts mpinmf reads fastest (`mpinmf convert`): a CSR group
+// (data float64, indices and indptr int64, with the `shape` and `encoding-type` attributes
+// AnnData and mpinmf recognize) or a 2-D float64 dataset. Each rank writes its own rows,
+// collectively; the file appears whole or not at all (see output_file.hpp).
+
+#include <string>
+#include <vector>
+
+#include "mpinmf/comm.hpp"
+#include "mpinmf/io/input.hpp"
+#include "mpinmf/io/output_file.hpp"
+#include "mpinmf/options.hpp"
+#include "mpinmf/types.hpp"
+
+namespace mpinmf::io {
+
+/// Writes `path` holding the total_rows × columns matrix whose rows `local.rows` this rank
+/// has (the ranks' rows in rank order) at `name` in `layout` (csr or dense; a dense block
+/// written as CSR keeps its nonzero entries, a sparse block written dense is expanded),
+/// `attributes` on the root and `labels` as /row_names and /col_names. Collective; errors
+/// are agreed and leave no file.
+void write_matrix_file(Communicator& comm, const std::string& path, const std::string& name,
+                       OutputLayout layout, const LocalInput& local, Index total_rows,
+                       Index columns, const std::vector<Attribute>& attributes,
+                       const Labels& labels);
+
+}  // namespace mpinmf::io

@@ -1,0 +1,270 @@
+#include "mpinmf/io/output_file.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <type_traits>
+
+#include "mpinmf/error.hpp"
+#include "mpinmf/fault_injection.hpp"
+#include "mpinmf/io/hdf5_handle.hpp"
+
+namespace mpinmf::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string temporary_name(const std::string& path) { return path + ".partial"; }
+
+void fail_if(bool failed, const std::string& message) {
+  if (failed) {
+    throw Error(message);
+  }
+}
+
+/// Link creation that makes the missing groups of a path (/a/b/V creates /a and /a/b).
+Handle with_intermediate_groups() {
+  Handle links(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  fail_if(!links.valid() || H5Pset_create_intermediate_group(links.get(), 1) < 0,
+          "HDF5: cannot set up link creation");
+  return links;
+}
+
+/// Creates a dataset of `extent` (1-D or 2-D). Agreed: a rank that fails alone must not
+/// leave the others waiting in the next collective.
+Handle create_dataset(const Communicator& comm, hid_t file, const std::string& name, hid_t type,
+                      const std::vector<hsize_t>& extent, const std::string& path) {
+  Handle dataset;
+  comm.run_agreed([&] {
+    const Handle file_space(
+        H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr), H5Sclose);
+    const Handle links = with_intermediate_groups();
+    dataset = Handle(H5Dcreate2(file, name.c_str(), type, file_space.get(), links.get(),
+                                H5P_DEFAULT, H5P_DEFAULT),
+                     H5Dclose);
+    fail_if(!dataset.valid(), path + ": cannot create dataset " + name);
+  });
+  return dataset;
+}
+
+/// Writes `data` into `selection` of `dataset`, collectively. Agreed; `failure` is the
+/// message when this rank's part fails.
+template <typename T>
+void write_selection(const Communicator& comm, hid_t dataset, hid_t memory_type,
+                     RowSelection& selection, const T* data, const std::string& failure) {
+  comm.run_agreed([&] {
+    const Handle transfer = collective_transfer();
+    const bool failed =
+        H5Dwrite(dataset, memory_type, selection.memory_space.get(), selection.file_space.get(),
+                 transfer.get(), selection.buffer(data)) < 0;
+    fail_if(failed || fault_planned(FaultPoint::write, comm.rank()), failure);
+  });
+}
+
+template <typename T>
+void write_range_of(const Communicator& comm, hid_t file, const std::string& name,
+                    std::span<const T> values, Index first, Index total, const std::string& path) {
+  constexpr bool kDouble = std::is_same_v<T, double>;
+  const Handle dataset = create_dataset(comm, file, name, kDouble ? H5T_IEEE_F64LE : H5T_STD_I64LE,
+                                        {static_cast<hsize_t>(total)}, path);
+  const auto count = static_cast<Index>(values.size());
+  RowSelection selection;
+  comm.run_agreed([&] { selection = select_range(dataset.get(), first, count); });
+  write_selection(comm, dataset.get(), kDouble ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64, selection,
+                  values.data(),
+                  path + ": cannot write dataset " + name + " (entries " + std::to_string(first) +
+                      " to " + std::to_string(first + count - 1) + ")");
+}
+
+/// Opens the object (group or dataset) at `object`.
+Handle open_object(hid_t file, const std::string& object, const std::string& path) {
+  Handle handle(H5Oopen(file, object.c_str(), H5P_DEFAULT), H5Oclose);
+  fail_if(!handle.valid(), path + ": cannot open " + object + " to write its attributes");
+  return handle;
+}
+
+void write_attribute(hid_t object, const Attribute& attribute, const std::string& path) {
+  const Handle scalar(H5Screate(H5S_SCALAR), H5Sclose);
+  bool failed = false;
+  if (const auto* text = std::get_if<std::string>(&attribute.value)) {
+    // Variable-length UTF-8: h5py returns str, rhdf5 and HDF5.jl a character string.
+    const Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(type.get(), H5T_VARIABLE);
+    H5Tset_cset(type.get(), H5T_CSET_UTF8);
+    const Handle handle(H5Acreate2(object, attribute.name.c_str(), type.get(), scalar.get(),
+                                   H5P_DEFAULT, H5P_DEFAULT),
+                        H5Aclose);
+    const char* pointer = text->c_str();
+    failed = !handle.valid() || H5Awrite(handle.get(), type.get(), &pointer) < 0;
+  } else if (const auto* integer = std::get_if<std::int64_t>(&attribute.value)) {
+    const Handle handle(H5Acreate2(object, attribute.name.c_str(), H5T_STD_I64LE, scalar.get(),
+                                   H5P_DEFAULT, H5P_DEFAULT),
+                        H5Aclose);
+    failed = !handle.valid() || H5Awrite(handle.get(), H5T_NATIVE_INT64, integer) < 0;
+  } else {
+    const double number = std::get<double>(attribute.value);
+    const Handle handle(H5Acreate2(object, attribute.name.c_str(), H5T_IEEE_F64LE, scalar.get(),
+                                   H5P_DEFAULT, H5P_DEFAULT),
+                        H5Aclose);
+    failed = !handle.valid() || H5Awrite(handle.get(), H5T_NATIVE_DOUBLE, &number) < 0;
+  }
+  fail_if(failed, path + ": cannot write attribute " + attribute.name);
+}
+
+/// Writes a 1-D dataset of variable-length UTF-8 strings (h5py gives str, R and Julia
+/// character vectors).
+void write_strings(hid_t file, const std::string& name, const std::vector<std::string>& strings,
+                   const std::string& path) {
+  const auto count = static_cast<hsize_t>(strings.size());
+  const Handle space(H5Screate_simple(1, &count, nullptr), H5Sclose);
+  const Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  std::vector<const char*> pointers(strings.size());
+  std::ranges::transform(strings, pointers.begin(),
+                         [](const std::string& text) { return text.c_str(); });
+  const Handle dataset(H5Dcreate2(file, name.c_str(), type.get(), space.get(), H5P_DEFAULT,
+                                  H5P_DEFAULT, H5P_DEFAULT),
+                       H5Dclose);
+  fail_if(!dataset.valid() || H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                       pointers.data()) < 0,
+          path + ": cannot write " + name);
+}
+
+/// Row and column names go in by rank 0 alone, the collective file closed: parallel HDF5
+/// cannot write variable-length strings collectively.
+void write_labels(const std::string& temporary, const std::string& path, const Labels& labels) {
+  if (labels.rows.empty() && labels.columns.empty()) {
+    return;
+  }
+  const Handle file(H5Fopen(temporary.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+  fail_if(!file.valid(), temporary + ": cannot reopen to write the names");
+  if (!labels.rows.empty()) {
+    write_strings(file.get(), "/row_names", labels.rows, path);
+  }
+  if (!labels.columns.empty()) {
+    write_strings(file.get(), "/col_names", labels.columns, path);
+  }
+}
+
+}  // namespace
+
+void check_output_path(Communicator& comm, const std::string& path, bool overwrite,
+                       const std::string& if_exists) {
+  comm.run_agreed([&] {
+    if (!comm.is_root()) {
+      return;
+    }
+    std::error_code error;
+    if (fs::exists(path, error) && !overwrite) {
+      throw Error(path + ": " + if_exists);
+    }
+    const fs::path folder = fs::absolute(path, error).parent_path();
+    if (!fs::is_directory(folder, error)) {
+      throw Error(path + ": output folder " + folder.string() + " does not exist");
+    }
+    if (access(folder.c_str(), W_OK) != 0) {
+      throw Error(path + ": output folder " + folder.string() + " is not writable");
+    }
+  });
+}
+
+void write_output_file(Communicator& comm, const std::string& path,
+                       const std::function<void(hid_t file)>& contents, const Labels& labels) {
+  silence_hdf5_errors();
+  const std::string temporary = temporary_name(path);
+  try {
+    Handle file;
+    comm.run_agreed([&] {
+      const Handle access_list = mpi_file_access(comm.handle());
+      file = Handle(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access_list.get()),
+                    H5Fclose);
+      fail_if(!file.valid(), temporary + ": cannot create the output file");
+    });
+    contents(file.get());
+    comm.run_agreed([&] { fail_if(!file.close(), path + ": closing the output file failed"); });
+    comm.run_agreed([&] {
+      if (comm.is_root()) {
+        write_labels(temporary, path, labels);
+      }
+    });
+    comm.run_agreed([&] {
+      if (comm.is_root()) {
+        std::error_code error;
+        fs::rename(temporary, path, error);
+        fail_if(static_cast<bool>(error),
+                path + ": cannot rename the finished output into place: " + error.message());
+      }
+    });
+  } catch (const AgreedError&) {
+    if (comm.is_root()) {
+      std::error_code ignored;
+      fs::remove(temporary, ignored);
+    }
+    throw;
+  }
+}
+
+void write_rows(const Communicator& comm, hid_t file, const std::string& name,
+                const RowMatrix& block, Index first_row, Index total_rows, Index columns,
+                const std::string& path) {
+  const Handle dataset =
+      create_dataset(comm, file, name, H5T_IEEE_F64LE,
+                     {static_cast<hsize_t>(total_rows), static_cast<hsize_t>(columns)}, path);
+  RowSelection selection;
+  comm.run_agreed(
+      [&] { selection = select_rows(dataset.get(), first_row, block.rows(), block.cols()); });
+  write_selection(comm, dataset.get(), H5T_NATIVE_DOUBLE, selection, block.data(),
+                  path + ": cannot write dataset " + name + " (rows " + std::to_string(first_row) +
+                      " to " + std::to_string(first_row + block.rows() - 1) + ")");
+}
+
+void write_range(const Communicator& comm, hid_t file, const std::string& name,
+                 std::span<const double> values, Index first, Index total,
+                 const std::string& path) {
+  write_range_of(comm, file, name, values, first, total, path);
+}
+
+void write_range(const Communicator& comm, hid_t file, const std::string& name,
+                 std::span<const std::int64_t> values, Index first, Index total,
+                 const std::string& path) {
+  write_range_of(comm, file, name, values, first, total, path);
+}
+
+void create_group(const Communicator& comm, hid_t file, const std::string& name,
+                  const std::string& path) {
+  comm.run_agreed([&] {
+    const Handle links = with_intermediate_groups();
+    const Handle group(H5Gcreate2(file, name.c_str(), links.get(), H5P_DEFAULT, H5P_DEFAULT),
+                       H5Gclose);
+    fail_if(!group.valid(), path + ": cannot create group " + name);
+  });
+}
+
+void write_attributes(const Communicator& comm, hid_t file, const std::string& object,
+                      const std::vector<Attribute>& attributes, const std::string& path) {
+  comm.run_agreed([&] {
+    const Handle handle = open_object(file, object, path);
+    for (const Attribute& attribute : attributes) {
+      write_attribute(handle.get(), attribute, path);
+    }
+  });
+}
+
+void write_integers_attribute(const Communicator& comm, hid_t file, const std::string& object,
+                              const std::string& name, const std::vector<std::int64_t>& values,
+                              const std::string& path) {
+  comm.run_agreed([&] {
+    const Handle handle = open_object(file, object, path);
+    const auto count = static_cast<hsize_t>(values.size());
+    const Handle space(H5Screate_simple(1, &count, nullptr), H5Sclose);
+    const Handle attribute(H5Acreate2(handle.get(), name.c_str(), H5T_STD_I64LE, space.get(),
+                                      H5P_DEFAULT, H5P_DEFAULT),
+                           H5Aclose);
+    fail_if(!attribute.valid() || H5Awrite(attribute.get(), H5T_NATIVE_INT64, values.data()) < 0,
+            path + ": cannot write attribute " + name);
+  });
+}
+
+}  // namespace mpinmf::io
