@@ -93,7 +93,7 @@ std::optional<LocalFailure> first_non_finite(const Eigen::Ref<const Matrix>& fac
 
 }  // namespace
 
-void require_finite(Communicator& comm, double agreed_value, const RowMatrix& W,
+void require_finite(const Communicator& comm, double agreed_value, const RowMatrix& W,
                     const Eigen::Ref<const Matrix>& own_H, int iteration, const std::string& hint) {
   if (std::isfinite(agreed_value)) {
     return;

@@ -5,6 +5,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -82,11 +83,10 @@ class Communicator {
   template <typename T>
   [[nodiscard]] std::vector<T> exchange(const std::vector<std::vector<T>>& outgoing) {
     static_assert(std::is_trivially_copyable_v<T>);
-    std::vector<std::span<const std::byte>> bytes;
-    bytes.reserve(outgoing.size());
-    for (const std::vector<T>& part : outgoing) {
-      bytes.push_back(std::as_bytes(std::span<const T>(part)));
-    }
+    std::vector<std::span<const std::byte>> bytes(outgoing.size());
+    std::transform(outgoing.begin(), outgoing.end(), bytes.begin(), [](const std::vector<T>& part) {
+      return std::as_bytes(std::span<const T>(part));
+    });
     const std::vector<std::byte> received = exchange_records(bytes, sizeof(T));
     std::vector<T> records(received.size() / sizeof(T));
     std::memcpy(records.data(), received.data(), received.size());

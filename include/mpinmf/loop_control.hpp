@@ -106,7 +106,7 @@ std::optional<StopReason> stop_reason(const StoppingCriteria& stopping, double p
 /// Throws, on every rank alike, when an agreed value such as the objective is NaN or Inf,
 /// naming the first rank whose own rows of W or own columns of H hold the non-finite
 /// value. Collective only when the value is not finite, which every rank sees alike.
-void require_finite(Communicator& comm, double agreed_value, const RowMatrix& W,
+void require_finite(const Communicator& comm, double agreed_value, const RowMatrix& W,
                     const Eigen::Ref<const Matrix>& own_H, int iteration, const std::string& hint);
 
 }  // namespace mpinmf

@@ -1,5 +1,6 @@
 #include "mpinmf/io/hdf5_handle.hpp"
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 
@@ -210,11 +211,9 @@ std::vector<std::string> read_strings(hid_t file, const std::string& path,
         0) {
       throw Error(where(path, dataset) + ": cannot read the names");
     }
-    std::vector<std::string> strings;
-    strings.reserve(count);
-    for (char* pointer : pointers) {
-      strings.emplace_back(pointer == nullptr ? "" : pointer);
-    }
+    std::vector<std::string> strings(count);
+    std::transform(pointers.begin(), pointers.end(), strings.begin(),
+                   [](const char* pointer) { return pointer == nullptr ? "" : pointer; });
     H5Dvlen_reclaim(memory_type.get(), space.get(), H5P_DEFAULT, pointers.data());
     return strings;
   }
