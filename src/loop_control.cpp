@@ -1,6 +1,7 @@
 #include "mpinmf/loop_control.hpp"
 
 #include <cmath>
+#include <sstream>
 
 #include "mpinmf/error.hpp"
 
@@ -81,10 +82,10 @@ std::optional<LocalFailure> first_non_finite(const Eigen::Ref<const Matrix>& fac
     for (Index row = 0; row < factor.rows(); ++row) {
       const double value = factor(row, column);
       if (!std::isfinite(value)) {
-        return LocalFailure{name + " holds " + (std::isnan(value) ? "NaN" : "Inf") + " at " + rows +
-                                " " + std::to_string(row) + ", " + columns + " " +
-                                std::to_string(column),
-                            order};
+        std::ostringstream message;
+        message << name << " holds " << (std::isnan(value) ? "NaN" : "Inf") << " at " << rows << " "
+                << row << ", " << columns << " " << column;
+        return LocalFailure{message.str(), order};
       }
     }
   }

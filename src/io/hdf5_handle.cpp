@@ -101,8 +101,8 @@ RowSelection select_range(hid_t dataset, Index first, Index count) {
   RowSelection selection;
   selection.empty = count == 0;
   selection.file_space = Handle(H5Dget_space(dataset), H5Sclose);
-  const hsize_t offset = static_cast<hsize_t>(first);
-  const hsize_t extent = static_cast<hsize_t>(count);
+  const auto offset = static_cast<hsize_t>(first);
+  const auto extent = static_cast<hsize_t>(count);
   const hsize_t memory_extent = selection.empty ? 1 : extent;
   selection.memory_space = Handle(H5Screate_simple(1, &memory_extent, nullptr), H5Sclose);
   if (!selection.file_space.valid() || !selection.memory_space.valid()) {
@@ -126,8 +126,7 @@ Handle open_attribute(hid_t file, const std::string& object, const std::string& 
       H5Aexists_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT) <= 0) {
     return {};
   }
-  return Handle(H5Aopen_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
-                H5Aclose);
+  return {H5Aopen_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
 }
 
 /// Fixed-length strings as C strings padded with NULs (or spaces) to `size` bytes each.
