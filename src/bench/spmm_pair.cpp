@@ -1,0 +1,131 @@
+// The bound one NMF iteration on a sparse V is measured against: the two products that read
+// V, V_p Hᵀ (m_p × k) and W_pᵀ V_p (k × n), timed on every rank at once with the engine's
+// types (CSR V_p with 64-bit indices, row-major W, column-major H) and Eigen expressions.
+// Each rank builds its block in memory: the rows of an even split, each with
+// round(DENSITY × COLUMNS) distinct random columns and values in (0, 1], as
+// scripts/make_sparse_matrix.py writes them.
+//
+// Usage: mpirun -np P mpinmf_spmm_pair ROWS COLUMNS DENSITY K [REPEATS] [THREADS]
+// Prints the median over repeats of the slowest rank's seconds for the pair, and for each
+// product alone.
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mpinmf/partition.hpp"
+#include "mpinmf/resources.hpp"
+#include "mpinmf/types.hpp"
+
+namespace {
+
+using mpinmf::Index;
+
+mpinmf::SparseRowMatrix random_rows(Index rows, Index columns, Index per_row, std::uint64_t seed) {
+  std::mt19937_64 generator(seed);
+  std::uniform_int_distribution<std::int64_t> column(0, columns - 1);
+  std::uniform_real_distribution<double> value(0.0, 1.0);
+  std::vector<std::int64_t> pointers(static_cast<std::size_t>(rows) + 1);
+  std::vector<std::int64_t> indices(static_cast<std::size_t>(rows * per_row));
+  std::vector<double> values(indices.size());
+  for (Index row = 0; row < rows; ++row) {
+    const auto first = indices.begin() + row * per_row;
+    const auto last = first + per_row;
+    do {
+      std::generate(first, last, [&] { return column(generator); });
+      std::sort(first, last);
+    } while (std::adjacent_find(first, last) != last);
+    pointers[static_cast<std::size_t>(row) + 1] = (row + 1) * per_row;
+  }
+  std::generate(values.begin(), values.end(), [&] { return 1.0 - value(generator); });
+  return Eigen::Map<const mpinmf::SparseRowMatrix>(rows, columns, rows * per_row, pointers.data(),
+                                                   indices.data(), values.data());
+}
+
+double slowest(double seconds) {
+  MPI_Allreduce(MPI_IN_PLACE, &seconds, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  return seconds;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int rank = 0;
+  int size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (argc < 5) {
+    if (rank == 0) {
+      std::cerr << "usage: mpinmf_spmm_pair ROWS COLUMNS DENSITY K [REPEATS] [THREADS]\n";
+    }
+    MPI_Finalize();
+    return 2;
+  }
+  const Index m = std::atol(argv[1]);
+  const Index n = std::atol(argv[2]);
+  const double density = std::atof(argv[3]);
+  const Index k = std::atol(argv[4]);
+  const int repeats = argc > 5 ? std::atoi(argv[5]) : 5;
+  const int requested_threads = argc > 6 ? std::atoi(argv[6]) : 0;
+
+  MPI_Comm node = MPI_COMM_NULL;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
+  int ranks_on_node = 1;
+  MPI_Comm_size(node, &ranks_on_node);
+  MPI_Comm_free(&node);
+  const int threads = mpinmf::choose_thread_count(
+      requested_threads, mpinmf::cpus_available(), ranks_on_node,
+      static_cast<int>(std::max(1U, std::thread::hardware_concurrency())));
+  mpinmf::use_threads(threads);
+
+  const Index per_row = std::clamp<Index>(std::llround(density * static_cast<double>(n)), 1, n);
+  const mpinmf::IndexRange rows = mpinmf::even_block(m, size, rank);
+  const mpinmf::SparseRowMatrix V =
+      random_rows(rows.size(), n, per_row, 0x5eed0000ULL + static_cast<std::uint64_t>(rank));
+  const mpinmf::RowMatrix W = mpinmf::RowMatrix::Random(rows.size(), k).cwiseAbs();
+  const mpinmf::Matrix H = mpinmf::Matrix::Random(k, n).cwiseAbs();
+  mpinmf::RowMatrix VHt(rows.size(), k);
+  mpinmf::Matrix WtV(k, n);
+
+  std::vector<double> pair;
+  std::vector<double> wtv;
+  std::vector<double> vht;
+  for (int repeat = 0; repeat <= repeats; ++repeat) {  // the first is a warm-up
+    MPI_Barrier(MPI_COMM_WORLD);
+    const double start = MPI_Wtime();
+    WtV.noalias() = W.transpose() * V;
+    const double middle = MPI_Wtime();
+    VHt.noalias() = V * H.transpose();
+    const double end = MPI_Wtime();
+    const double pair_seconds = slowest(end - start);
+    const double wtv_seconds = slowest(middle - start);
+    const double vht_seconds = slowest(end - middle);
+    if (repeat > 0) {
+      pair.push_back(pair_seconds);
+      wtv.push_back(wtv_seconds);
+      vht.push_back(vht_seconds);
+    }
+  }
+  auto nonzeros = static_cast<long long>(V.nonZeros());
+  MPI_Allreduce(MPI_IN_PLACE, &nonzeros, 1, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+  if (rank == 0) {
+    std::cout << "spmm_pair_seconds " << median(pair) << " wtv_seconds " << median(wtv)
+              << " vht_seconds " << median(vht) << " threads " << threads << " nonzeros "
+              << nonzeros << " checksum " << (WtV.sum() + VHt.sum() > 0 ? "ok" : "zero") << "\n";
+  }
+  MPI_Finalize();
+  return 0;
+}
