@@ -23,9 +23,13 @@ inline constexpr Index kResidualBlockRows = 64;
 
 /// ‖V − WH‖²_F summed over ranks, formed a block of rows at a time so that no m×n matrix
 /// is ever held. Costs one pass over V.
-/// `LocalRows` is RowMatrix (dense V) or SparseRowMatrix (CSR).
-template <typename LocalRows>
-double exact_squared_residual(Communicator& comm, const LocalRows& local_rows,
+double exact_squared_residual(Communicator& comm, const RowMatrix& local_rows,
+                              const Factors& factors);
+
+/// The same for a sparse V, exact at its nonzeros; at its zeros it is ‖WH‖² less WH's
+/// share at the nonzeros, from the Grams (which loses digits only near an exact fit).
+/// One pass over the nonzeros.
+double exact_squared_residual(Communicator& comm, const SparseRowMatrix& local_rows,
                               const Factors& factors);
 
 /// Factorizes the row-partitioned V: `local_rows` is this rank's block of V (m_p × n) and
@@ -39,9 +43,6 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
                        const StoppingCriteria& stopping, const LoopHooks& hooks = {},
                        const LoopStart& from = {});
 
-extern template double exact_squared_residual(Communicator&, const RowMatrix&, const Factors&);
-extern template double exact_squared_residual(Communicator&, const SparseRowMatrix&,
-                                              const Factors&);
 extern template EngineResult factorize(Communicator&, const RowMatrix&, double, Factors&,
                                        const UpdateRule&, const Penalties&, const StoppingCriteria&,
                                        const LoopHooks&, const LoopStart&);
