@@ -30,11 +30,12 @@ int choose_thread_count(int requested, int cpus, int ranks_on_node, int hardware
   return std::max(1, std::min(cpus, fair_share));
 }
 
-void use_threads(int threads) {
-  Eigen::setNbThreads(threads);
+void use_threads(int threads, ThreadUse use) {
+  const int blas_threads = use == ThreadUse::dense_products ? threads : 1;
+  Eigen::setNbThreads(blas_threads);
   omp_set_num_threads(threads);  // the project's own loops (sparse products)
 #ifdef MPINMF_HAVE_OPENBLAS
-  openblas_set_num_threads(threads);
+  openblas_set_num_threads(blas_threads);
 #endif
 }
 

@@ -151,6 +151,7 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
     // the old before it replaces it.
     check_disk_space(comm, options.output, 3 * output_bytes);
   }
+  use_threads(threads, input.sparse() ? ThreadUse::sparse_products : ThreadUse::dense_products);
   io::LocalInput local = io_clock.time([&] { return io::read_input(comm, input); });
   const IndexRange rows = local.rows;
   // Sparse rows are validated as they are read; dense ones here.

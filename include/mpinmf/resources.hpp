@@ -11,8 +11,14 @@ int cpus_available();
 /// oversubscribed.
 int choose_thread_count(int requested, int cpus_available, int ranks_on_node, int hardware_cpus);
 
-/// Sets the BLAS (and Eigen) thread count for this process.
-void use_threads(int threads);
+/// Which work a rank's threads go to: BLAS's dense products, or the project's own loops
+/// (the sparse products). OpenBLAS's idle threads spin, so giving both the same cores
+/// makes them fight over them: with sparse V, BLAS's products are the small ones (m_p × k ×
+/// k) and run on one thread.
+enum class ThreadUse { dense_products, sparse_products };
+
+/// Sets the BLAS, Eigen and OpenMP thread counts for this process.
+void use_threads(int threads, ThreadUse use = ThreadUse::dense_products);
 
 /// Peak resident memory of this process so far, in bytes.
 double peak_memory_bytes();
