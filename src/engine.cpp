@@ -126,6 +126,7 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   Matrix HHt = H * H.transpose();
   RowMatrix VHt;
   times_h_transposed(V, H, VHt);
+  const ColumnSplit split = column_split(V);
   MonitorSums sums(k);
 
   // ‖P(∇)‖² of an iterate = its W part (known once W is updated) + its H part (known once
@@ -133,7 +134,7 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   double w_gradient_of_last = w_gradient_squared(W, HHt, VHt, penalties.W);
   auto products_for_H = [&] {
     WtW = sums.gram();
-    w_transposed_times(W, V, WtV);
+    w_transposed_times(W, V, WtV, split);
     comm.reduce_scatter_columns(WtV, blocks, WtV_own);
     return w_gradient_of_last +
            projected_gradient_squared_norm(own_H(),

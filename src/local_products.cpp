@@ -10,21 +10,6 @@
 #include "mpinmf/partition.hpp"
 
 namespace mpinmf {
-namespace {
-
-/// Column ranges, one per thread, holding nearly equal shares of V's nonzeros.
-std::vector<Index> column_ranges_by_nonzeros(const SparseRowMatrix& V, int parts) {
-  std::vector<std::int64_t> column_pointer(static_cast<std::size_t>(V.cols()) + 1, 0);
-  const std::span<const std::int64_t> columns(V.innerIndexPtr(),
-                                              static_cast<std::size_t>(V.nonZeros()));
-  for (const std::int64_t column : columns) {
-    ++column_pointer[static_cast<std::size_t>(column) + 1];
-  }
-  std::partial_sum(column_pointer.begin(), column_pointer.end(), column_pointer.begin());
-  return nnz_balanced_boundaries(column_pointer, parts);
-}
-
-}  // namespace
 
 void times_h_transposed(const RowMatrix& V, const Matrix& H, RowMatrix& out) {
   out.noalias() = V * H.transpose();
@@ -42,15 +27,32 @@ void times_h_transposed(const SparseRowMatrix& V, const Matrix& H, RowMatrix& ou
   }
 }
 
-void w_transposed_times(const RowMatrix& W, const RowMatrix& V, Matrix& out) {
+ColumnSplit column_split(const RowMatrix& /*V*/) { return {}; }
+
+ColumnSplit column_split(const SparseRowMatrix& V) {
+  const int threads = omp_get_max_threads();
+  if (threads < 2) {
+    return {0, V.cols()};
+  }
+  std::vector<std::int64_t> column_pointer(static_cast<std::size_t>(V.cols()) + 1, 0);
+  const std::span<const std::int64_t> columns(V.innerIndexPtr(),
+                                              static_cast<std::size_t>(V.nonZeros()));
+  for (const std::int64_t column : columns) {
+    ++column_pointer[static_cast<std::size_t>(column) + 1];
+  }
+  std::partial_sum(column_pointer.begin(), column_pointer.end(), column_pointer.begin());
+  return nnz_balanced_boundaries(column_pointer, threads);
+}
+
+void w_transposed_times(const RowMatrix& W, const RowMatrix& V, Matrix& out,
+                        const ColumnSplit& /*split*/) {
   out.noalias() = W.transpose() * V;
 }
 
-void w_transposed_times(const RowMatrix& W, const SparseRowMatrix& V, Matrix& out) {
+void w_transposed_times(const RowMatrix& W, const SparseRowMatrix& V, Matrix& out,
+                        const ColumnSplit& split) {
   out.setZero(W.cols(), V.cols());
-  const int threads = omp_get_max_threads();
-  const std::vector<Index> ranges =
-      threads > 1 ? column_ranges_by_nonzeros(V, threads) : std::vector<Index>{0, V.cols()};
+  const std::vector<Index>& ranges = split;
   const auto parts = static_cast<int>(ranges.size()) - 1;
 #pragma omp parallel for schedule(static, 1)
   for (int part = 0; part < parts; ++part) {

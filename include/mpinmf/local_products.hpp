@@ -6,6 +6,8 @@
 // rows, Wᵀ V by column ranges holding nearly equal nonzeros (each thread finds its range
 // within every row's sorted column indices).
 
+#include <vector>
+
 #include "mpinmf/types.hpp"
 
 namespace mpinmf {
@@ -14,8 +16,17 @@ namespace mpinmf {
 void times_h_transposed(const RowMatrix& V, const Matrix& H, RowMatrix& out);
 void times_h_transposed(const SparseRowMatrix& V, const Matrix& H, RowMatrix& out);
 
-/// `out` (k × n) = Wᵀ V.
-void w_transposed_times(const RowMatrix& W, const RowMatrix& V, Matrix& out);
-void w_transposed_times(const RowMatrix& W, const SparseRowMatrix& V, Matrix& out);
+/// How Wᵀ V is shared among this rank's threads: for sparse V, the column ranges (one per
+/// thread) holding nearly equal nonzeros, worked out once per V rather than per product;
+/// empty for dense V, which BLAS splits itself.
+using ColumnSplit = std::vector<Index>;
+ColumnSplit column_split(const RowMatrix& V);
+ColumnSplit column_split(const SparseRowMatrix& V);
+
+/// `out` (k × n) = Wᵀ V, shared among the threads as `split` (from column_split(V)) says.
+void w_transposed_times(const RowMatrix& W, const RowMatrix& V, Matrix& out,
+                        const ColumnSplit& split);
+void w_transposed_times(const RowMatrix& W, const SparseRowMatrix& V, Matrix& out,
+                        const ColumnSplit& split);
 
 }  // namespace mpinmf

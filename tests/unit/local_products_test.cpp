@@ -50,8 +50,8 @@ TEST_P(LocalProductsTest, SparseKernelsMatchTheDenseProducts) {
 
   Matrix WtV_dense;
   Matrix WtV_sparse(2, 2);  // resized by the kernel
-  w_transposed_times(W, dense, WtV_dense);
-  w_transposed_times(W, sparse, WtV_sparse);
+  w_transposed_times(W, dense, WtV_dense, column_split(dense));
+  w_transposed_times(W, sparse, WtV_sparse, column_split(sparse));
   ASSERT_EQ(WtV_sparse.rows(), 5);
   ASSERT_EQ(WtV_sparse.cols(), 43);
   EXPECT_LT((WtV_sparse - WtV_dense).norm(), 1e-12 * WtV_dense.norm());
@@ -61,7 +61,7 @@ TEST_P(LocalProductsTest, AnEmptyBlockGivesZeros) {
   const SparseRowMatrix empty(0, 9);
   const RowMatrix W(0, 3);
   Matrix WtV;
-  w_transposed_times(W, empty, WtV);
+  w_transposed_times(W, empty, WtV, column_split(empty));
   EXPECT_EQ(WtV.rows(), 3);
   EXPECT_EQ(WtV.cols(), 9);
   EXPECT_EQ(WtV.norm(), 0.0);
