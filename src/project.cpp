@@ -39,9 +39,7 @@ RowMatrix project_rows(const RowMatrix& local_rows, const Matrix& H, const Penal
 
 void run_projection(Communicator& comm, const ProjectOptions& options, std::ostream& out) {
   const double start = MPI_Wtime();
-  const int hardware = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  use_threads(
-      choose_thread_count(options.threads, cpus_available(), comm.ranks_on_node(), hardware));
+  use_threads(threads_for_rank(options.threads, comm.ranks_on_node()));
   io::check_output_path(comm, options.output, options.overwrite);
   const io::DenseShape model_W = io::inspect_dense(comm, options.model, "/W");
   const io::DenseShape model_H = io::inspect_dense(comm, options.model, "/H");

@@ -6,6 +6,7 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <thread>
 
 #ifdef MPINMF_HAVE_OPENBLAS
 extern "C" void openblas_set_num_threads(int threads);
@@ -28,6 +29,11 @@ int choose_thread_count(int requested, int cpus, int ranks_on_node, int hardware
   }
   const int fair_share = std::max(1, hardware_cpus / std::max(1, ranks_on_node));
   return std::max(1, std::min(cpus, fair_share));
+}
+
+int threads_for_rank(int requested, int ranks_on_node) {
+  const int hardware = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  return choose_thread_count(requested, cpus_available(), ranks_on_node, hardware);
 }
 
 void use_threads(int threads, ThreadUse use) {

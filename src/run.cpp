@@ -108,9 +108,7 @@ std::vector<io::Attribute> concatenated(const Lists&... lists) {
 
 RunSummary run_factorization(Communicator& comm, const RunOptions& options, std::ostream& out) {
   const double start = MPI_Wtime();
-  const int hardware = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  const int threads =
-      choose_thread_count(options.threads, cpus_available(), comm.ranks_on_node(), hardware);
+  const int threads = threads_for_rank(options.threads, comm.ranks_on_node());
   use_threads(threads);
   IoClock io_clock;
 

@@ -11,6 +11,9 @@ int cpus_available();
 /// oversubscribed.
 int choose_thread_count(int requested, int cpus_available, int ranks_on_node, int hardware_cpus);
 
+/// choose_thread_count for this process: the CPUs it may run on and the machine's.
+int threads_for_rank(int requested, int ranks_on_node);
+
 /// Which work a rank's threads go to: BLAS's dense products, or the project's own loops
 /// (the sparse products). OpenBLAS's idle threads spin, so giving both the same cores
 /// makes them fight over them: with sparse V, BLAS's products are the small ones (m_p × k ×

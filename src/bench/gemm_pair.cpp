@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "mpinmf/comm.hpp"
 #include "mpinmf/partition.hpp"
 #include "mpinmf/resources.hpp"
 #include "mpinmf/types.hpp"
@@ -38,14 +39,8 @@ int main(int argc, char** argv) {
   const int repeats = argc > 4 ? std::atoi(argv[4]) : 5;
   const int requested_threads = argc > 5 ? std::atoi(argv[5]) : 0;
 
-  MPI_Comm node = MPI_COMM_NULL;
-  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
-  int ranks_on_node = 1;
-  MPI_Comm_size(node, &ranks_on_node);
-  MPI_Comm_free(&node);
-  const int threads = mpinmf::choose_thread_count(
-      requested_threads, mpinmf::cpus_available(), ranks_on_node,
-      static_cast<int>(std::max(1U, std::thread::hardware_concurrency())));
+  const int threads = mpinmf::threads_for_rank(
+      requested_threads, mpinmf::Communicator(MPI_COMM_WORLD).ranks_on_node());
   mpinmf::use_threads(threads);
 
   const mpinmf::IndexRange rows = mpinmf::even_block(m, size, rank);

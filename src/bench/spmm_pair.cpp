@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "mpinmf/comm.hpp"
 #include "mpinmf/partition.hpp"
 #include "mpinmf/resources.hpp"
 #include "mpinmf/types.hpp"
@@ -81,14 +82,8 @@ int main(int argc, char** argv) {
   const int repeats = argc > 5 ? std::atoi(argv[5]) : 5;
   const int requested_threads = argc > 6 ? std::atoi(argv[6]) : 0;
 
-  MPI_Comm node = MPI_COMM_NULL;
-  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
-  int ranks_on_node = 1;
-  MPI_Comm_size(node, &ranks_on_node);
-  MPI_Comm_free(&node);
-  const int threads = mpinmf::choose_thread_count(
-      requested_threads, mpinmf::cpus_available(), ranks_on_node,
-      static_cast<int>(std::max(1U, std::thread::hardware_concurrency())));
+  const int threads = mpinmf::threads_for_rank(
+      requested_threads, mpinmf::Communicator(MPI_COMM_WORLD).ranks_on_node());
   mpinmf::use_threads(threads);
 
   const Index per_row = std::clamp<Index>(std::llround(density * static_cast<double>(n)), 1, n);
