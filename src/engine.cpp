@@ -97,14 +97,6 @@ double exact_squared_residual(Communicator& comm, const SparseRowMatrix& local_r
   return sums[0] + std::max(sums[1], 0.0);
 }
 
-/// ‖P(∇_W)‖² over this rank's rows at (W, H), from HHᵀ and VHᵀ of that H.
-double w_gradient_squared(const RowMatrix& W, const Matrix& HHt, const RowMatrix& VHt,
-                          const Penalty& penalty) {
-  const RowMatrix gradient_rows =
-      penalized_gradient(W.transpose(), HHt, VHt.transpose(), penalty).transpose();
-  return projected_gradient_squared_norm(W.transpose(), gradient_rows.transpose());
-}
-
 template <typename LocalRows>
 EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v_squared_norm,
                        Factors& factors, const UpdateRule& rule, const Penalties& penalties,
@@ -131,14 +123,13 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
 
   // ‖P(∇)‖² of an iterate = its W part (known once W is updated) + its H part (known once
   // the next iteration has formed WᵀV); the sum reaches the history one iteration late.
-  double w_gradient_of_last = w_gradient_squared(W, HHt, VHt, penalties.W);
+  double w_gradient_of_last =
+      projected_gradient_squared_norm(W.transpose(), HHt, VHt.transpose(), penalties.W);
   auto products_for_H = [&] {
     WtW = sums.gram();
     w_transposed_times(W, V, WtV, split);
     comm.reduce_scatter_columns(WtV, blocks, WtV_own);
-    return w_gradient_of_last +
-           projected_gradient_squared_norm(own_H(),
-                                           penalized_gradient(own_H(), WtW, WtV_own, penalties.H));
+    return w_gradient_of_last + projected_gradient_squared_norm(own_H(), WtW, WtV_own, penalties.H);
   };
   EngineResult result;
   result.history = from.history;
@@ -168,11 +159,11 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
 
     HHt.noalias() = H * H.transpose();
     times_h_transposed(V, H, VHt);
-    rule.update(W.transpose(), HHt, VHt.transpose(), penalties.W);
+    w_gradient_of_last =
+        rule.update_and_gradient_norm(W.transpose(), HHt, VHt.transpose(), penalties.W);
     if (fault_planned(FaultPoint::nan, comm.rank(), iteration) && W.size() > 0) {
       W(0, 0) = std::numeric_limits<double>::quiet_NaN();
     }
-    w_gradient_of_last = w_gradient_squared(W, HHt, VHt, penalties.W);
 
     sums.reduce(comm, W, VHt, MPI_Wtime() - start, gradient_of_previous, hooks.stop_flag());
     HistoryEntry& previous_entry = result.history.back();

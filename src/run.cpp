@@ -233,7 +233,8 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
           return factorize_kl(comm, V, totals[1], factors, options.rule.delta, options.stopping,
                               hooks, loop_start);
         }
-        const auto rule = make_update_rule(options.rule, shape.rows, shape.columns, options.rank);
+        const auto rule = make_update_rule(options.rule, shape.rows, shape.columns, options.rank,
+                                           input.stored_entries);
         return factorize(comm, V, totals[1], factors, *rule,
                          make_penalties(options.rule, shape.rows, shape.columns), options.stopping,
                          hooks, loop_start);

@@ -2,22 +2,48 @@
 
 #include "mpinmf/error.hpp"
 #include "mpinmf/rules/anls_bpp.hpp"
+#include "mpinmf/rules/column_blocks.hpp"
 #include "mpinmf/rules/hals.hpp"
 #include "mpinmf/rules/multiplicative.hpp"
 #include "mpinmf/rules/projected_gradient.hpp"
 
 namespace mpinmf {
 
+// An Eigen::Ref is a view: passing it on by value copies a pointer, not the matrix.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
+double UpdateRule::update_and_gradient_norm(Eigen::Ref<Matrix> factor, const Matrix& gram,
+                                            const Eigen::Ref<const Matrix>& product,
+                                            const Penalty& penalty) const {
+  update(factor, gram, product, penalty);
+  return projected_gradient_squared_norm(factor, gram, product, penalty);
+}
+
+double UpdateRule::update_and_gradient_norm_by_blocks(Eigen::Ref<Matrix> factor, const Matrix& gram,
+                                                      const Eigen::Ref<const Matrix>& product,
+                                                      const Penalty& penalty) const {
+  double squared_norm = 0.0;
+  for_each_column_block(factor.rows(), factor.cols(), [&](Index first, Index count) {
+    auto block = factor.middleCols(first, count);
+    const auto block_product = product.middleCols(first, count);
+    update(block, gram, block_product, penalty);
+    squared_norm += projected_gradient_squared_norm(block, gram, block_product, penalty);
+  });
+  return squared_norm;
+}
+
 std::unique_ptr<UpdateRule> make_update_rule(const RuleSettings& settings, Index rows,
-                                             Index columns, Index rank) {
+                                             Index columns, Index rank, std::int64_t nonzeros) {
   switch (settings.algorithm) {
     case Algorithm::multiplicative:
       return std::make_unique<MultiplicativeRule>(settings.delta);
     case Algorithm::projected_gradient:
       return std::make_unique<ProjectedGradientRule>(settings.learning_rate);
     case Algorithm::hals: {
-      const int sweeps = settings.inner_sweeps > 0 ? settings.inner_sweeps
-                                                   : automatic_hals_sweeps(rows, columns, rank);
+      const int sweeps =
+          settings.inner_sweeps > 0
+              ? settings.inner_sweeps
+              : automatic_hals_sweeps(rows, columns, rank,
+                                      nonzeros > 0 ? nonzeros : std::int64_t{rows} * columns);
       return std::make_unique<HalsRule>(sweeps);
     }
     case Algorithm::anls_bpp:

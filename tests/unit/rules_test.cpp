@@ -161,9 +161,37 @@ TEST(Hals, KeepsEveryEntryAboveTheFloorAndSkipsDeadComponents) {
 }
 
 TEST(Hals, AutomaticSweepsGrowWithTheProductCostAndAreCapped) {
-  EXPECT_EQ(automatic_hals_sweeps(5, 5, 9), 1);
-  EXPECT_EQ(automatic_hals_sweeps(2000, 1000, 10), 5);
-  EXPECT_GE(automatic_hals_sweeps(100, 100, 20), 2);
+  EXPECT_EQ(automatic_hals_sweeps(5, 5, 9, 25), 1);
+  EXPECT_EQ(automatic_hals_sweeps(2000, 1000, 10, 2000 * 1000), 5);
+  EXPECT_GE(automatic_hals_sweeps(100, 100, 20, 100 * 100), 2);
+  // Sparse V: products cost nonzeros·k, so sweeps pay off less (50 nonzeros a row here).
+  EXPECT_EQ(automatic_hals_sweeps(200000, 10000, 20, 10000000), 2);
+  EXPECT_LT(automatic_hals_sweeps(200000, 10000, 20, 10000000),
+            automatic_hals_sweeps(200000, 10000, 20, std::int64_t{200000} * 10000));
+}
+
+TEST(EveryFrobeniusRule, ReportsTheGradientNormOfWhatItReturns) {
+  // Several cache blocks (k = 50: 163 columns each), so that a block-by-block rule is
+  // checked across block edges, against the update and the measure done separately.
+  const HalfProblem p(80, 50, 700, 9);
+  for (const Algorithm algorithm : {Algorithm::multiplicative, Algorithm::projected_gradient,
+                                    Algorithm::hals, Algorithm::anls_bpp}) {
+    RuleSettings settings;
+    settings.algorithm = algorithm;
+    const auto rule = make_update_rule(settings, 80, 700, 50);
+    const Penalty penalty{0.1, 0.2};
+    Matrix separately = p.X;
+    rule->update(separately, p.gram(), p.product(), penalty);
+    const double expected =
+        projected_gradient_squared_norm(separately, p.gram(), p.product(), penalty);
+    Matrix together = p.X;
+    const double reported =
+        rule->update_and_gradient_norm(together, p.gram(), p.product(), penalty);
+    EXPECT_LT((together - separately).norm(), 1e-12 * separately.norm())
+        << algorithm_name(algorithm);
+    EXPECT_NEAR(reported, expected, 1e-9 * expected) << algorithm_name(algorithm);
+    EXPECT_GT(reported, 0.0) << algorithm_name(algorithm);
+  }
 }
 
 TEST(Penalties, AreScaledAsScikitLearnScalesThem) {

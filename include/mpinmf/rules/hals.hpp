@@ -17,9 +17,11 @@ inline constexpr double kHalsFloor = 1e-16;
 void hals_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
                  const Eigen::Ref<const Matrix>& product, const Penalty& penalty, int sweeps);
 
-/// Sweeps per half-iteration that pay for themselves: about half of how many sweeps cost as
-/// much as forming the product (≈ min(m, n) / (k + 1)), capped at 5.
-int automatic_hals_sweeps(Index rows, Index columns, Index rank);
+/// Sweeps per half-iteration that pay for themselves (Gillis & Glineur, 2012): about half of
+/// how many sweeps cost as much as forming the product that feeds them. A product costs
+/// nonzeros·k and a sweep (rows or columns)·k², so that is ≈ min(nonzeros per row, nonzeros
+/// per column) / (k + 1); capped at 5. For dense V, `nonzeros` is rows × columns.
+int automatic_hals_sweeps(Index rows, Index columns, Index rank, std::int64_t nonzeros);
 
 class HalsRule final : public UpdateRule {
  public:
@@ -27,6 +29,11 @@ class HalsRule final : public UpdateRule {
   void update(Eigen::Ref<Matrix> factor, const Matrix& gram,
               const Eigen::Ref<const Matrix>& product, const Penalty& penalty) const override {
     hals_update(factor, gram, product, penalty, sweeps_);
+  }
+  [[nodiscard]] double update_and_gradient_norm(Eigen::Ref<Matrix> factor, const Matrix& gram,
+                                                const Eigen::Ref<const Matrix>& product,
+                                                const Penalty& penalty) const override {
+    return update_and_gradient_norm_by_blocks(factor, gram, product, penalty);
   }
 
  private:

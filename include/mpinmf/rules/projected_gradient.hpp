@@ -11,14 +11,12 @@ namespace mpinmf {
 /// gradient, the step for which a projected gradient step never increases the objective.
 double safe_step(const Matrix& gram, double l2);
 
-/// The gradient of ½‖Y − A X‖² + l1·ΣX + ½·l2·‖X‖²: (G + l2) X − B + l1.
-Matrix penalized_gradient(const Eigen::Ref<const Matrix>& factor, const Matrix& gram,
-                          const Eigen::Ref<const Matrix>& product, const Penalty& penalty);
-
-/// ‖P(∇)‖² where P keeps the gradient where X is off its bound (above HALS's floor) and its
-/// negative part where X sits on it: zero exactly at a KKT point.
-double projected_gradient_squared_norm(const Eigen::Ref<const Matrix>& factor,
-                                       const Eigen::Ref<const Matrix>& gradient);
+/// ‖P(∇)‖² of ½‖Y − A X‖² + l1·ΣX + ½·l2·‖X‖² at X, whose gradient is (G + l2) X − B + l1.
+/// P keeps the gradient where X is off its bound (above HALS's floor) and its negative part
+/// where X sits on it: zero exactly at a KKT point.
+double projected_gradient_squared_norm(const Eigen::Ref<const Matrix>& factor, const Matrix& gram,
+                                       const Eigen::Ref<const Matrix>& product,
+                                       const Penalty& penalty);
 
 /// X ← [X − η ((G + l2) X − B + l1)]₊, which is W ← [W + η((V − WH)Hᵀ − λW)]₊ (and the same
 /// for H) with the residual V − WH never formed.

@@ -23,11 +23,27 @@ class UpdateRule {
   /// Updates `factor` (k×c) in place from `gram` (k×k) and `product` (k×c).
   virtual void update(Eigen::Ref<Matrix> factor, const Matrix& gram,
                       const Eigen::Ref<const Matrix>& product, const Penalty& penalty) const = 0;
+
+  /// Updates `factor` as update() does and returns ‖P(∇)‖² of the same problem at the
+  /// result (see projected_gradient_squared_norm): the engine's convergence measure.
+  [[nodiscard]] virtual double update_and_gradient_norm(Eigen::Ref<Matrix> factor,
+                                                        const Matrix& gram,
+                                                        const Eigen::Ref<const Matrix>& product,
+                                                        const Penalty& penalty) const;
+
+ protected:
+  /// update_and_gradient_norm for rules whose update of a column block needs nothing but the
+  /// block and costs no set-up per call: each block is measured while it is still in cache.
+  [[nodiscard]] double update_and_gradient_norm_by_blocks(Eigen::Ref<Matrix> factor,
+                                                          const Matrix& gram,
+                                                          const Eigen::Ref<const Matrix>& product,
+                                                          const Penalty& penalty) const;
 };
 
-/// The rule `settings` names, for a V of `rows` × `columns` and k = `rank` (HALS sizes its
-/// sweeps by them).
+/// The rule `settings` names, for a V of `rows` × `columns` with `nonzeros` stored entries
+/// (0: dense, all of them) and k = `rank`; HALS sizes its sweeps by them.
 std::unique_ptr<UpdateRule> make_update_rule(const RuleSettings& settings, Index rows = 1,
-                                             Index columns = 1, Index rank = 1);
+                                             Index columns = 1, Index rank = 1,
+                                             std::int64_t nonzeros = 0);
 
 }  // namespace mpinmf

@@ -1,0 +1,13 @@
+#pragma once
+// MPINMF_VECTOR_CLONES before a function compiles it for AVX-512, AVX2 + FMA and the
+// baseline, and the loader picks the best one the CPU runs (GCC function multiversioning).
+// The binary stays portable while the few hand-written hot loops (plain loops with
+// `#pragma omp simd`, not Eigen, whose vector width is fixed when it is compiled) use the
+// widest vectors. Elsewhere it expands to nothing.
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define MPINMF_VECTOR_CLONES \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define MPINMF_VECTOR_CLONES
+#endif
