@@ -32,6 +32,8 @@ Examples:
 
 New data in a learned basis: mpinmf project --help
 Any input rewritten as the HDF5 layout read fastest (CSR or dense): mpinmf convert --help
+A test matrix with a known answer (planted factors and clusters): mpinmf generate --help
+Which k? Restarts of each candidate, consensus and cophenetic correlation: mpinmf survey --help
 )";
 
 constexpr const char* kFooter = R"(
@@ -101,6 +103,66 @@ Then factorize it with: mpirun -np P mpinmf --input MATRIX.h5 --rank K --output 
 Example:
   mpirun -np 4 mpinmf convert --input filtered_feature_bc_matrix.h5 --transpose \
          --output cells.h5
+)";
+
+constexpr const char* kGenerateUsage =
+    R"(mpinmf generate — write a test matrix whose factors and column clusters are known
+
+Usage:
+  mpirun -np P mpinmf generate --rows M --columns N --rank K --output V.h5 [options]
+
+Writes V = W H + noise (m × n, every entry ≥ 0) for demos, benchmarks and tests, at any
+size: each rank makes and writes its own rows, straight to HDF5, and the same --seed gives
+the same file for any number of ranks.
+  W (m × k): independent exponential entries (mean 1).
+  H (k × n): each column belongs to one of --clusters planted clusters and is its
+    cluster's profile (one dominant component over a background below 0.3), each entry
+    scaled by a random 0.75–1.25. With clusters ≤ k, a column's cluster is the component
+    that dominates it, which is what NMF's consensus clustering recovers.
+  noise: Gaussian, standard deviation --noise × the mean entry of W H, clipped at 0.
+  --density below 1 keeps each entry with that probability and writes V as a CSR group
+    (the layout AnnData and mpinmf read); the work is proportional to the nonzeros.
+The file also holds the truth: /truth/W, /truth/H and /truth/column_cluster (int64, one
+per column), with the settings as attributes of /.
+
+Then factorize it: mpirun -np P mpinmf --input V.h5 --rank K --output W_H.h5
+
+Examples:
+  mpirun -np 4 mpinmf generate --rows 20000 --columns 2000 --rank 20 --output dense.h5
+  mpirun -np 4 mpinmf generate --rows 1000000 --columns 20000 --rank 20 --density 0.001 \
+         --output sparse.h5
+)";
+
+constexpr const char* kSurveyUsage =
+    R"(mpinmf survey — which k? Many restarts of each candidate rank, and how well they agree
+
+Usage:
+  mpirun -np P mpinmf survey --input V.h5 --ranks 2:10 --restarts 30 --output survey.h5
+
+For each k in --ranks, --restarts factorizations from different random starts. Each
+restart assigns every column (sample) to the component that dominates it; the consensus
+matrix holds, for each pair of columns, the share of restarts that put them together, and
+is clustered by average linkage (as R's NMF package does). For each k it reports:
+  best and mean objective, relative error and explained variance (1 − error²) of the best;
+  cophenetic correlation of the consensus clustering (1: the restarts always agree) — the
+    usual choice is the largest k before it drops (Brunet et al., 2004);
+  dispersion of the consensus (Kim & Park, 2007; 1: all 0s and 1s);
+  mean silhouette width of the consensus clustering cut at k.
+The P ranks are split into groups of --group-size; each group reads V once (split by rows
+as the main command does) and factors whole restarts, so a survey keeps every rank busy
+even where one factorization would not scale further. Use a larger --group-size when one
+rank cannot hold V. The same --seed gives the same restarts for any P and group size.
+
+Output: /survey (one row per k: k, restarts, best_objective, mean_objective,
+best_relative_error, explained_variance, cophenetic, dispersion, silhouette,
+mean_iterations, best_seed), and per k a group /k<K> with the best restart's W and H, the
+consensus matrix, the consensus clustering (cluster per column) and every restart's
+objective, relative error and iterations. A tab-separated copy of /survey is written
+next to it (OUTPUT with .tsv). The best restart of a k is repeated by the main command
+with --rank K --seed <best_seed> and the same rule.
+
+Above --consensus-columns columns, the consensus is computed on that many evenly spaced
+columns (it needs n² memory); /k<K>/consensus_columns says which.
 )";
 
 /// A copy of an option error whose substituted values (the option and value as typed) have
@@ -247,6 +309,99 @@ CommandLine parse_convert(const std::vector<std::string>& arguments) {
   return result;
 }
 
+CommandLine parse_generate(const std::vector<std::string>& arguments) {
+  CommandLine result;
+  result.action = CommandLine::Action::generate;
+  GenerateOptions& o = result.generate;
+  std::string layout = "auto";
+  po::options_description all("Options");
+  all.add_options()("rows,m", po::value(&o.rows)->value_name("M"), "rows of V (required)")(
+      "columns,n", po::value(&o.columns)->value_name("N"), "columns of V (required)")(
+      "rank,k", po::value(&o.rank)->value_name("K"),
+      "components of the planted W and H (required)")(
+      "clusters", po::value(&o.clusters)->value_name("C")->default_value(o.clusters),
+      "planted column clusters (0: as many as --rank)")(
+      "density", po::value(&o.density)->value_name("D")->default_value(o.density),
+      "share of entries kept, in (0, 1]; below 1, V is written sparse (CSR)")(
+      "noise", po::value(&o.noise)->value_name("σ")->default_value(o.noise),
+      "noise standard deviation, relative to the mean entry of W H")(
+      "seed", po::value(&o.seed)->value_name("N")->default_value(o.seed),
+      "the same seed gives the same matrix for any number of ranks")(
+      "output,o", po::value(&o.output)->value_name("FILE"), "HDF5 file to write (required)")(
+      "output-dataset",
+      po::value(&o.output_dataset)->value_name("PATH")->default_value(o.output_dataset),
+      "the dataset (dense) or group (csr) to write V to")(
+      "layout", po::value(&layout)->value_name("LAYOUT")->default_value(layout),
+      "csr, dense, or auto: csr when --density is below 1, dense otherwise")(
+      "overwrite", po::bool_switch(&o.overwrite), "replace the output file if it exists")(
+      "help,h", "show this help");
+  parse_arguments(result, arguments, all, kGenerateUsage, [&](const po::variables_map&) {
+    o.layout = parse_output_layout(layout);
+    if (o.clusters == 0) {
+      o.clusters = o.rank;
+    }
+    validate(o);
+  });
+  o.command_line = joined("mpinmf generate", arguments);
+  return result;
+}
+
+CommandLine parse_survey(const std::vector<std::string>& arguments) {
+  CommandLine result;
+  result.action = CommandLine::Action::survey;
+  SurveyOptions& o = result.survey;
+  std::string ranks;
+  std::string algorithm = "hals";
+  std::string format = "auto";
+  o.stopping.tolerance = 1e-5;
+  o.stopping.max_iterations = 1000;
+  po::options_description all("Options");
+  all.add_options()("input,i", po::value(&o.input)->value_name("FILE"),
+                    "file holding V (required), any format the main command reads")(
+      "dataset,d", po::value(&o.dataset)->value_name("PATH")->default_value(o.dataset),
+      "inside an HDF5 input: the 2-D dataset or sparse group")(
+      "format", po::value(&format)->value_name("FORMAT")->default_value(format),
+      "auto (from the file), dense, csr, csc, h5ad, 10x or mtx")(
+      "transpose", po::bool_switch(&o.transpose),
+      "survey Vᵀ: its columns are V's rows (cluster genes instead of samples)")(
+      "output,o", po::value(&o.output)->value_name("FILE"), "HDF5 file to write (required)")(
+      "overwrite", po::bool_switch(&o.overwrite), "replace the output files if they exist")(
+      "ranks,r", po::value(&ranks)->value_name("LIST"),
+      "candidate k: FIRST:LAST (2:10) or a list (2,4,8) (required)")(
+      "restarts", po::value(&o.restarts)->value_name("N")->default_value(o.restarts),
+      "random restarts per k (R's NMF uses 30 to 100 for a survey)")(
+      "group-size", po::value(&o.group_size)->value_name("G")->default_value(o.group_size),
+      "MPI ranks per restart; must divide the number of ranks")(
+      "algorithm,a", po::value(&algorithm)->value_name("RULE")->default_value(algorithm),
+      "update rule: mu, pgd, hals, anls-bpp or kl")("max-iter",
+                                                    po::value(&o.stopping.max_iterations)
+                                                        ->value_name("N")
+                                                        ->default_value(o.stopping.max_iterations),
+                                                    "at most this many iterations per restart")(
+      "tol",
+      po::value(&o.stopping.tolerance)
+          ->value_name("T")
+          ->default_value(o.stopping.tolerance, "1e-5"),
+      "stop a restart when one iteration lowers the objective by less than this fraction")(
+      "seed", po::value(&o.seed)->value_name("N")->default_value(o.seed),
+      "the same seed gives the same survey for any number of ranks")(
+      "consensus-columns",
+      po::value(&o.consensus_columns)->value_name("N")->default_value(o.consensus_columns),
+      "compute the consensus on at most this many columns (it needs n² memory on rank 0)")(
+      "threads", po::value(&o.threads)->value_name("N")->default_value(0),
+      "BLAS threads per rank (0: automatic)")("help,h", "show this help");
+  parse_arguments(result, arguments, all, kSurveyUsage, [&](const po::variables_map&) {
+    o.format = parse_input_format(format);
+    o.rule.algorithm = parse_algorithm(algorithm);
+    if (!ranks.empty()) {
+      o.ranks = parse_rank_list(ranks);
+    }
+    validate(o);
+  });
+  o.command_line = joined("mpinmf survey", arguments);
+  return result;
+}
+
 }  // namespace
 
 CommandLine parse_command_line(const std::vector<std::string>& arguments) {
@@ -255,6 +410,12 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   }
   if (!arguments.empty() && arguments.front() == "convert") {
     return parse_convert(std::vector<std::string>(arguments.begin() + 1, arguments.end()));
+  }
+  if (!arguments.empty() && arguments.front() == "survey") {
+    return parse_survey(std::vector<std::string>(arguments.begin() + 1, arguments.end()));
+  }
+  if (!arguments.empty() && arguments.front() == "generate") {
+    return parse_generate(std::vector<std::string>(arguments.begin() + 1, arguments.end()));
   }
   CommandLine result;
   RunOptions& o = result.options;

@@ -39,15 +39,6 @@ std::string percent(double part, double whole) {
   return text.str();
 }
 
-std::int64_t local_nonzeros(const io::LocalInput& local) {
-  if (const auto* dense = std::get_if<RowMatrix>(&local.V)) {
-    return (dense->array() != 0.0).count();
-  }
-  const auto& sparse = std::get<SparseRowMatrix>(local.V);
-  const Eigen::Map<const Eigen::ArrayXd> values(sparse.valuePtr(), sparse.nonZeros());
-  return (values != 0.0).count();
-}
-
 }  // namespace
 
 std::optional<std::string> dense_copy_refusal(Index rows, Index columns, std::int64_t nonzeros) {
@@ -85,7 +76,7 @@ void run_conversion(Communicator& comm, const ConvertOptions& options, std::ostr
   if (const auto* dense = std::get_if<RowMatrix>(&local.V)) {
     io::require_nonnegative_finite(comm, *dense, local.rows.begin, plan.source);
   }
-  const std::int64_t nonzeros = comm.sum_counts(local_nonzeros(local));
+  const std::int64_t nonzeros = comm.sum_counts(io::nonzero_entries(local));
   const std::vector<io::Attribute> attributes{
       {"input", plan.source},
       {"input_format", plan.description},

@@ -8,9 +8,11 @@
 #include "mpinmf/comm.hpp"
 #include "mpinmf/convert.hpp"
 #include "mpinmf/error.hpp"
+#include "mpinmf/generate.hpp"
 #include "mpinmf/interrupt.hpp"
 #include "mpinmf/project.hpp"
 #include "mpinmf/run.hpp"
+#include "mpinmf/survey.hpp"
 
 namespace {
 
@@ -37,6 +39,8 @@ int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
     case Action::run:
     case Action::project:
     case Action::convert:
+    case Action::generate:
+    case Action::survey:
       break;
   }
   try {
@@ -44,6 +48,10 @@ int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
       mpinmf::run_projection(comm, command.project, std::cout);
     } else if (command.action == Action::convert) {
       mpinmf::run_conversion(comm, command.convert, std::cout);
+    } else if (command.action == Action::survey) {
+      mpinmf::run_survey(comm, command.survey, std::cout);
+    } else if (command.action == Action::generate) {
+      mpinmf::run_generation(comm, command.generate, std::cout);
     } else {
       mpinmf::run_factorization(comm, command.options, std::cout);
     }

@@ -1,5 +1,6 @@
 #include "mpinmf/options.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <utility>
@@ -214,6 +215,109 @@ void validate(const ConvertOptions& options) {
   if (target == "/row_names" || target == "/col_names") {
     throw Error("--output-dataset " + target +
                 " is where the names go; choose another, such as /V");
+  }
+}
+
+void validate(const GenerateOptions& options) {
+  if (options.rows < 1 || options.columns < 1) {
+    throw Error("--rows and --columns are required and must be at least 1");
+  }
+  if (options.rank < 1 || options.rank > std::min(options.rows, options.columns)) {
+    throw Error("--rank must be between 1 and min(rows, columns) = " +
+                std::to_string(std::min(options.rows, options.columns)));
+  }
+  if (options.clusters < 0 || options.clusters > options.columns) {
+    throw Error("--clusters must be between 1 and the number of columns (0: as many as --rank)");
+  }
+  if (!(options.density > 0.0 && options.density <= 1.0)) {
+    throw Error("--density must be in (0, 1]: the share of entries kept (1: dense)");
+  }
+  if (!(options.noise >= 0.0) || !std::isfinite(options.noise)) {
+    throw Error("--noise must be a finite number ≥ 0");
+  }
+  if (options.output.empty()) {
+    throw Error("--output is required: the HDF5 file to write");
+  }
+  const std::string& target = options.output_dataset;
+  if (target.size() < 2 || target.front() != '/' || target.back() == '/' ||
+      target.rfind("/truth", 0) == 0 || target == "/row_names" || target == "/col_names") {
+    throw Error("--output-dataset must be a path inside the file other than /truth, such as /V");
+  }
+}
+
+std::vector<Index> parse_rank_list(const std::string& text) {
+  const std::string why =
+      "--ranks " + text +
+      ": expected FIRST:LAST (such as 2:10) or a list (2,4,8) of k ≥ 1, increasing";
+  std::vector<Index> ranks;
+  auto number = [&](const std::string& part) {
+    std::size_t used = 0;
+    long long value = 0;
+    try {
+      value = std::stoll(part, &used);
+    } catch (const std::exception&) {
+      throw Error(why);
+    }
+    if (used != part.size() || value < 1 || value > 1000000) {
+      throw Error(why);
+    }
+    return static_cast<Index>(value);
+  };
+  if (const auto colon = text.find(':'); colon != std::string::npos) {
+    const Index first = number(text.substr(0, colon));
+    const Index last = number(text.substr(colon + 1));
+    if (last < first) {
+      throw Error(why);
+    }
+    for (Index k = first; k <= last; ++k) {
+      ranks.push_back(k);
+    }
+    return ranks;
+  }
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', begin), text.size());
+    ranks.push_back(number(text.substr(begin, comma - begin)));
+    begin = comma + 1;
+  }
+  if (!std::is_sorted(ranks.begin(), ranks.end()) ||
+      std::adjacent_find(ranks.begin(), ranks.end()) != ranks.end()) {
+    throw Error(why);
+  }
+  return ranks;
+}
+
+std::uint64_t restart_seed(std::uint64_t seed, Index k, int restart) {
+  constexpr std::uint64_t kRestartsPerRank = 1000003;  // a prime above any --restarts
+  constexpr std::uint64_t kSeedsPerSurvey = 1000003ULL * 1000003ULL;
+  return seed * kSeedsPerSurvey + static_cast<std::uint64_t>(k) * kRestartsPerRank +
+         static_cast<std::uint64_t>(restart);
+}
+
+void validate(const SurveyOptions& options) {
+  if (options.input.empty()) {
+    throw Error("--input is required: the file holding V");
+  }
+  if (options.output.empty()) {
+    throw Error("--output is required: the HDF5 file to write the survey to");
+  }
+  if (options.ranks.empty()) {
+    throw Error("--ranks is required: the candidate k, such as 2:10");
+  }
+  if (options.restarts < 2 || options.restarts > 100000) {
+    throw Error("--restarts must be between 2 and 100000: the consensus compares restarts");
+  }
+  if (options.group_size < 1) {
+    throw Error("--group-size must be at least 1");
+  }
+  if (options.consensus_columns < 2) {
+    throw Error("--consensus-columns must be at least 2");
+  }
+  if (options.stopping.max_iterations < 1) {
+    throw Error("--max-iter must be at least 1");
+  }
+  if (!(options.stopping.tolerance >= 0.0)) {
+    throw Error("--tol must be ≥ 0");
   }
 }
 

@@ -7,8 +7,8 @@
 #include <variant>
 
 #include "mpinmf/engine.hpp"
-#include "mpinmf/engine_kl.hpp"
 #include "mpinmf/error.hpp"
+#include "mpinmf/factorization.hpp"
 #include "mpinmf/fault_injection.hpp"
 #include "mpinmf/init.hpp"
 #include "mpinmf/init_nndsvd.hpp"
@@ -150,31 +150,15 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
     check_disk_space(comm, options.output, 3 * output_bytes);
   }
   use_threads(threads, input.sparse() ? ThreadUse::sparse_products : ThreadUse::dense_products);
-  io::LocalInput local = io_clock.time([&] { return io::read_input(comm, input); });
-  const IndexRange rows = local.rows;
-  // Sparse rows are validated as they are read; dense ones here.
-  if (const auto* dense = std::get_if<RowMatrix>(&local.V)) {
-    io::require_nonnegative_finite(comm, *dense, rows.begin, source);
-  }
-  const auto& local_V = local.V;
-
-  std::array<double, 2> totals = std::visit(
-      [](const auto& V) {
-        return std::array<double, 2>{V.sum(), V.squaredNorm()};
-      },
-      local_V);
-  comm.sum(totals.data(), 2);
-  const auto entries = static_cast<double>(shape.rows) * static_cast<double>(shape.columns);
-  comm.run_agreed([&] {
-    if (totals[1] == 0.0) {
-      throw Error(source + ": every entry is zero; there is nothing to factorize");
-    }
-  });
+  const LoadedMatrix loaded = io_clock.time([&] { return load_matrix(comm, input); });
+  const IndexRange rows = loaded.local.rows;
+  const auto& local_V = loaded.local.V;
+  const std::array<double, 2> totals{loaded.sum, loaded.squared_norm};
 
   const io::RunIdentity identity = run_identity(options, shape.rows, shape.columns, totals);
   Factors factors;
   LoopStart loop_start;
-  const double mean_of_v = totals[0] / entries;
+  const double mean_of_v = loaded.mean();
   if (!options.resume.empty()) {
     io::Checkpoint resumed = io_clock.time([&] {
       return io::read_checkpoint(comm, options.resume, rows, shape.rows, shape.columns,
@@ -227,19 +211,8 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
   hooks.stop_requested = [] { return interrupt_signal().has_value(); };
   hooks.schedule = {options.checkpoint_every, options.checkpoint_interval};
   hooks.save_checkpoint = save_checkpoint;
-  const EngineResult result = std::visit(
-      [&](const auto& V) {
-        if (options.rule.algorithm == Algorithm::kullback_leibler) {
-          return factorize_kl(comm, V, totals[1], factors, options.rule.delta, options.stopping,
-                              hooks, loop_start);
-        }
-        const auto rule = make_update_rule(options.rule, shape.rows, shape.columns, options.rank,
-                                           input.stored_entries);
-        return factorize(comm, V, totals[1], factors, *rule,
-                         make_penalties(options.rule, shape.rows, shape.columns), options.stopping,
-                         hooks, loop_start);
-      },
-      local_V);
+  const EngineResult result =
+      factorize_matrix(comm, loaded, options.rule, options.stopping, factors, hooks, loop_start);
   const double loop_bytes = comm.communicated_bytes() - bytes_before_loop;
   if (result.stop_reason == StopReason::interrupted) {
     save_checkpoint(factors, {result.history, result.gradient_at_start});

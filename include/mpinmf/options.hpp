@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "mpinmf/types.hpp"
 
@@ -126,5 +127,51 @@ struct ConvertOptions {
 };
 
 void validate(const ConvertOptions& options);
+
+/// `mpinmf generate`: a test matrix with planted factors and column clusters (synthetic.hpp).
+struct GenerateOptions {
+  Index rows = 0;
+  Index columns = 0;
+  Index rank = 0;
+  Index clusters = 0;  // 0: as many as --rank
+  double density = 1.0;
+  double noise = 0.1;
+  std::uint64_t seed = 1;
+  std::string output;
+  std::string output_dataset = "/V";
+  OutputLayout layout = OutputLayout::automatic;  // csr when density < 1, dense otherwise
+  bool overwrite = false;
+  std::string command_line;
+};
+
+void validate(const GenerateOptions& options);
+
+/// `mpinmf survey`: which k? Restarts of every candidate rank, spread over groups of ranks.
+struct SurveyOptions {
+  std::string input;
+  std::string dataset = "/V";
+  InputFormat format = InputFormat::automatic;
+  bool transpose = false;
+  std::string output;
+  bool overwrite = false;
+  std::vector<Index> ranks;  // the candidate k, increasing
+  int restarts = 20;
+  int group_size = 1;  // ranks per group; each group factors whole restarts
+  RuleSettings rule;
+  StoppingCriteria stopping;
+  std::uint64_t seed = 1;
+  Index consensus_columns = 4000;  // columns the consensus is computed on, at most
+  int threads = 0;
+  std::string command_line;
+};
+
+void validate(const SurveyOptions& options);
+
+/// "2:7" (every k from 2 to 7) or "2,4,8"; throws Error naming --ranks otherwise.
+std::vector<Index> parse_rank_list(const std::string& text);
+
+/// The seed of restart `restart` of rank k: distinct per (k, restart), the same whatever
+/// the number of ranks or groups, and usable as `mpinmf --seed` to repeat that restart.
+std::uint64_t restart_seed(std::uint64_t seed, Index k, int restart);
 
 }  // namespace mpinmf

@@ -299,4 +299,13 @@ Labels read_labels(const Communicator& comm, const InputPlan& plan) {
   return names;
 }
 
+std::int64_t nonzero_entries(const LocalInput& local) {
+  if (const auto* dense = std::get_if<RowMatrix>(&local.V)) {
+    return (dense->array() != 0.0).count();
+  }
+  const auto& sparse = std::get<SparseRowMatrix>(local.V);
+  const Eigen::Map<const Eigen::ArrayXd> values(sparse.valuePtr(), sparse.nonZeros());
+  return (values != 0.0).count();
+}
+
 }  // namespace mpinmf::io

@@ -52,6 +52,10 @@ struct LocalInput {
 };
 LocalInput read_input(Communicator& comm, const InputPlan& plan);
 
+/// The entries of this rank's rows that are not zero (stored zeros of a sparse block
+/// excluded).
+std::int64_t nonzero_entries(const LocalInput& local);
+
 /// Names of the rows and columns of the factored matrix, where the input has them (rank 0
 /// reads them; other ranks get empty lists). Errors are agreed.
 Labels read_labels(const Communicator& comm, const InputPlan& plan);
