@@ -11,6 +11,7 @@ packages=(
   python3-numpy python3-h5py
   clang-format clang-tidy cppcheck
   clang libclang-rt-14-dev   # scripts/fuzz.sh: clang and its libFuzzer runtime
+  slurmctld slurmd slurm-client munge   # scripts/slurm-local/: a one-node Slurm for the slurm/ tests
 )
 
 missing=()
