@@ -88,10 +88,12 @@ class Axis:
             text += ", by dominant component"
         if self.starts is not None:
             sizes = np.diff(np.append(self.starts, self.count))
-            spread = f"{sizes.min()}" if sizes.min() == sizes.max() else f"{sizes.min()}–{sizes.max()}"
+            smallest, largest = sizes.min(), sizes.max()
+            spread = f"{smallest}" if smallest == largest else f"{smallest}–{largest}"
             text += f"; {len(self.starts)} bands of {spread}, mean"
         elif self.count > self.max_labels:
-            text += f"; {'names' if self.names else 'labels'} not shown (over --max-labels)"
+            what = "names" if self.names is not None else "labels"
+            text += f"; {what} not shown (over --max-labels)"
         return text
 
     def label(self, ax, direction):
@@ -100,7 +102,8 @@ class Axis:
         if direction == "y":
             set_ticks, set_labels, line, rotation = ax.set_yticks, ax.set_yticklabels, ax.axhline, 0
         else:
-            set_ticks, set_labels, line, rotation = ax.set_xticks, ax.set_xticklabels, ax.axvline, 90
+            set_ticks, set_labels, line = ax.set_xticks, ax.set_xticklabels, ax.axvline
+            rotation = 90
         if self.starts is None and self.count <= self.max_labels:
             labels = self.names if self.names is not None else [str(i) for i in range(self.count)]
             set_ticks(np.arange(self.count))
