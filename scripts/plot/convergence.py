@@ -56,8 +56,8 @@ def main():
                         help="mpinmf output files (or checkpoints) whose /history to draw")
     parser.add_argument("--labels", nargs="+", metavar="LABEL",
                         help="one legend label per FILE, in the same order (default: the file "
-                             "names; the rule and k are added either way); put the FILEs first, "
-                             "or end the labels with --")
+                             "name followed by the rule and k); put the FILEs first, or end the "
+                             "labels with --")
     parser.add_argument("--x", choices=["both", "iteration", "seconds"], default="both",
                         help="x axis: the iteration, the seconds, or both side by side "
                              "(default: both)")
@@ -71,7 +71,8 @@ def main():
     runs, rules = [], set()
     for path, label in zip(args.files, labels):
         with mpinmf_plot.OutputFile(path) as result:
-            runs.append((label, result.history(), result.describe(short=True)))
+            legend = label if args.labels else f"{label} ({result.describe(short=True)})"
+            runs.append((label, legend, result.history()))
             rules.add("kl" if result.attribute("algorithm") == "kl" else "frobenius")
 
     quantities = ["relative_error", "objective"] + (["projected_gradient"] if args.gradient else [])
@@ -79,7 +80,7 @@ def main():
     figure = mpinmf_plot.new_figure(5.2 * len(x_axes), 2.6 * len(quantities) + 0.6)
     axes = figure.subplots(len(quantities), len(x_axes), squeeze=False, sharex="col")
     styles = ["-", "--", ":", "-."]
-    for number, (label, history, description) in enumerate(runs):
+    for number, (label, legend, history) in enumerate(runs):
         style = {"color": f"C{number % 10}", "linestyle": styles[(number // 10) % len(styles)],
                  "linewidth": 1.4}
         if len(history["iteration"]) <= 30:
@@ -92,8 +93,8 @@ def main():
                                      "none); not drawn")
                 continue
             for column, x_name in enumerate(x_axes):
-                legend = f"{label} ({description})" if row == 0 and column == 0 else None
-                axes[row][column].plot(history[x_name], positive(values), label=legend, **style)
+                axes[row][column].plot(history[x_name], positive(values), **style,
+                                       label=legend if row == 0 and column == 0 else None)
 
     y_labels = {**QUANTITIES, "objective": OBJECTIVES[tuple(sorted(rules))]}
     for row, quantity in enumerate(quantities):
