@@ -8,7 +8,7 @@ packages=(
   libhdf5-openmpi-dev hdf5-tools
   libeigen3-dev libboost-program-options-dev libopenblas-dev zlib1g-dev
   libgtest-dev
-  python3-numpy python3-h5py
+  python3-numpy python3-h5py python3-matplotlib   # python3-matplotlib: scripts/plot/
   clang-format clang-tidy cppcheck
   clang libclang-rt-14-dev   # scripts/fuzz.sh: clang and its libFuzzer runtime
   slurmctld slurmd slurm-client munge   # scripts/slurm-local/: a one-node Slurm for the slurm/ tests

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Draws the README's pictures from the built-in example (scripts/demo.sh: a 2000 × 300 matrix of
+# rank 8 plus 1% noise, factored by mu on 2 ranks), plus the same example factored by hals:
+#   docs/images/convergence.png   convergence.py, mu and hals overlaid
+#   docs/images/factors.png       factors.py, the mu result
+# Usage: scripts/plot/examples.sh [FOLDER]   (default: docs/images)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
+
+images="${1:-$MPINMF_ROOT/docs/images}"
+example="$MPINMF_BUILD/example"
+plot="$MPINMF_ROOT/scripts/plot"
+mkdir -p "$images"
+
+bash "$MPINMF_ROOT/scripts/demo.sh" >/dev/null   # builds; writes $example/lowrank.h5 and factors.h5
+mpirun -np 2 "$MPINMF_BUILD/mpinmf" --input "$example/lowrank.h5" --rank 8 --algorithm hals \
+  --output "$example/factors-hals.h5" --overwrite --max-iter 500 --print-every 0 >/dev/null
+
+/usr/bin/python3 "$plot/convergence.py" "$example/factors.h5" "$example/factors-hals.h5" \
+  --labels "mu" "hals" --title "built-in example: V 2000 × 300, rank 8 + 1% noise, k = 8" \
+  -o "$images/convergence.png"
+/usr/bin/python3 "$plot/factors.py" "$example/factors.h5" \
+  --title "built-in example, mu, k = 8: W and H, each component scaled to its largest entry" \
+  -o "$images/factors.png"
