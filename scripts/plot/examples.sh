@@ -3,6 +3,10 @@
 # rank 8 plus 1% noise, factored by mu on 2 ranks), plus the same example factored by hals:
 #   docs/images/convergence.png   convergence.py, mu and hals overlaid
 #   docs/images/factors.png       factors.py, the mu result
+# and from a rank survey (30 restarts of k = 2 … 7) of `mpinmf generate`'s planted example
+# (2000 × 300, 4 column clusters, noise 0.3):
+#   docs/images/survey.png        survey.py
+#   docs/images/consensus.png     consensus.py, k = 3, 4 and 5
 # Usage: scripts/plot/examples.sh [FOLDER]   (default: docs/images)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
@@ -22,3 +26,12 @@ mpirun -np 2 "$MPINMF_BUILD/mpinmf" --input "$example/lowrank.h5" --rank 8 --alg
 /usr/bin/python3 "$plot/factors.py" "$example/factors.h5" \
   --title "built-in example, mu, k = 8: W and H, each component scaled to its largest entry" \
   -o "$images/factors.png"
+
+mpirun -np 2 "$MPINMF_BUILD/mpinmf" generate --rows 2000 --columns 300 --rank 4 --noise 0.3 \
+  --output "$example/clusters.h5" --overwrite >/dev/null
+mpirun -np 2 "$MPINMF_BUILD/mpinmf" survey --input "$example/clusters.h5" --ranks 2:7 \
+  --restarts 30 --output "$example/survey.h5" --overwrite >/dev/null
+/usr/bin/python3 "$plot/survey.py" "$example/survey.h5" \
+  --title "planted example: 4 column clusters, 30 restarts per k" -o "$images/survey.png"
+/usr/bin/python3 "$plot/consensus.py" "$example/survey.h5" --k 3 4 5 \
+  --title "planted example: consensus over 30 restarts" -o "$images/consensus.png"

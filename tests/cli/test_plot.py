@@ -22,6 +22,7 @@ from support import TIMEOUT_SECONDS, low_rank, write_matrix  # noqa: E402
 PLOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                      "scripts", "plot"))
 sys.path.insert(0, PLOT)
+import consensus as consensus_plot  # noqa: E402  (scripts/plot/consensus.py)
 import factors  # noqa: E402  (scripts/plot/factors.py, for its pure functions)
 
 # Empty axes of the size these scripts draw take about 16 kB as PNG; a picture with curves or
@@ -53,6 +54,14 @@ class PlotTest(support.MpinmfTestCase):
             run = support.Run(ranks, arguments + ["-o", name, "--print-every", 0], cls.runs)
             if run.returncode != 0:
                 raise AssertionError(f"mpinmf run for {name} failed\n{run}")
+        # A rank survey of planted clusters, for survey.py and consensus.py.
+        for arguments in [["generate", "--rows", 200, "--columns", 90, "--rank", 3, "--noise",
+                           0.2, "-o", "planted.h5"],
+                          ["survey", "-i", "planted.h5", "--ranks", "2:5", "--restarts", 6,
+                           "-o", "survey.h5"]]:
+            run = support.Run(2, arguments, cls.runs)
+            if run.rank_status != {0: 0, 1: 0}:
+                raise AssertionError(f"mpinmf {arguments[0]} failed\n{run}")
 
     @classmethod
     def tearDownClass(cls):
@@ -184,6 +193,31 @@ class PlotTest(support.MpinmfTestCase):
         self.assertAlmostEqual(factors.shown_position(3, np.array([0, 3, 6, 8]), 10), 0.5)
         self.assertAlmostEqual(factors.shown_position(7, np.array([0, 3, 6, 8]), 10), 2.0)
 
+    # survey.py and consensus.py
+
+    def test_survey_curves_with_the_default_picture_name(self):
+        done = self.plot("survey.py", [self.run_file("survey.h5")])
+        self.assertIn("wrote survey-survey.png", done.stdout)
+        self.assert_picture("survey-survey.png")
+
+    def test_consensus_of_the_suggested_k_and_of_several(self):
+        self.plot("consensus.py", [self.run_file("survey.h5"), "-o", "suggested.png"])
+        self.assert_picture("suggested.png")
+        self.plot("consensus.py", [self.run_file("survey.h5"), "--k", 2, 3, 4, 5, "-o", "all.png"])
+        self.assert_picture("all.png")
+        with h5py.File(self.run_file("survey.h5"), "r") as f:
+            consensus, clusters = f["k3/consensus"][()], f["k3/consensus_cluster"][()]
+        order = consensus_plot.cluster_order(clusters, consensus)
+        self.assertEqual(sorted(order), list(range(len(clusters))))
+        self.assertTrue(np.all(np.diff(clusters[order]) >= 0), "grouped by cluster")
+
+    def test_survey_plots_name_what_is_missing(self):
+        result = self.run_file("mu.h5")  # a factorization, not a survey
+        self.assert_fails("survey.py", [result], f"{result}:/survey/k: no such dataset")
+        self.assert_fails("consensus.py", [result], f"{result}: has no suggested_k attribute")
+        survey = self.run_file("survey.h5")
+        self.assert_fails("consensus.py", [survey, "--k", 9], f"{survey}:/k9/consensus: no such")
+
     # Bad input: one line naming the file (and dataset), non-zero exit, no picture.
 
     def assert_fails(self, script, arguments, expected, status=1):
@@ -232,7 +266,7 @@ class PlotTest(support.MpinmfTestCase):
         self.assert_fails("factors.py", [], "the following arguments are required", status=2)
 
     def test_help(self):
-        for script in ["convergence.py", "factors.py"]:
+        for script in ["convergence.py", "factors.py", "survey.py", "consensus.py"]:
             done = self.plot(script, ["--help"])
             for text in ["usage:", "--output", "PNG", "Examples:"]:
                 self.assertIn(text, done.stdout, script)

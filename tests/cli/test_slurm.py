@@ -20,6 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SLURM_LOCAL = os.path.join(ROOT, "scripts", "slurm-local")
 FACTORIZE = os.path.join(ROOT, "slurm", "factorize.sbatch")
 LONG_RUN = os.path.join(ROOT, "slurm", "long-run.sbatch")
+SURVEY = os.path.join(ROOT, "slurm", "survey.sbatch")
 JOB_SECONDS = 120
 # The machines this runs on have 2 cores or fewer: 2 ranks, and --overcommit so that a job takes
 # one CPU (two jobs run side by side) and 2 ranks fit on one core.
@@ -152,6 +153,26 @@ class SlurmTest(support.MpinmfTestCase):
                     {"MPINMF_LAUNCHER": "ssh"})
         self.assertEqual(wrong.wait().get("JobState"), "FAILED", wrong)
         self.assertIn("MPINMF_LAUNCHER must be srun or mpirun, not 'ssh'", wrong.log())
+
+    def test_survey_in_groups_gives_the_table_of_a_survey_run_directly(self):
+        run = support.Run(2, ["generate", "--rows", 200, "--columns", 90, "--rank", 3,
+                              "--noise", 0.2, "-o", "planted.h5"], self.folder)
+        self.assertEqual(run.rank_status, {0: 0, 1: 0}, run)
+        options = ["--restarts", 6, "--group-size", 1, "--seed", 4]
+        job = Job(SURVEY, ["planted.h5", "2:5", "survey.h5"] + options, self.folder)
+        direct = support.Run(1, ["survey", "-i", "planted.h5", "--ranks", "2:5", "-o",
+                                 "direct.h5"] + options, self.folder)
+        self.assertEqual(direct.rank_status, {0: 0}, direct)
+        self.assert_completed(job)
+        self.assertIn("suggested k = 3", job.log(), job)
+        with h5py.File(self.path("survey.h5"), "r") as batch, \
+                h5py.File(self.path("direct.h5"), "r") as alone:
+            self.assertEqual((batch.attrs["ranks"], batch.attrs["group_size"]), (2, 1))
+            self.assertEqual(batch.attrs["suggested_k"], 3)
+            for column in ["k", "best_objective", "cophenetic", "dispersion", "silhouette"]:
+                np.testing.assert_allclose(batch["survey"][column][()], alone["survey"][column][()],
+                                           rtol=1e-8, err_msg=column)
+        self.assertTrue(os.path.exists(self.path("survey.tsv")))
 
     def test_long_run_stopped_by_its_signal_requeues_and_ends_as_a_run_never_stopped(self):
         rng = np.random.default_rng(7)
