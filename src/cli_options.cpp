@@ -151,18 +151,19 @@ is clustered by average linkage (as R's NMF package does). For each k it reports
 The P ranks are split into groups of --group-size; each group reads V once (split by rows
 as the main command does) and factors whole restarts, so a survey keeps every rank busy
 even where one factorization would not scale further. Use a larger --group-size when one
-rank cannot hold V. The same --seed gives the same restarts for any P and group size.
+rank cannot hold V. The same --seed gives the same restarts for any P and group size, and
+the same table up to rounding (the best restart of each k is chosen to one part in 10⁹).
 
 Output: /survey (one row per k: k, restarts, best_objective, mean_objective,
 best_relative_error, explained_variance, cophenetic, dispersion, silhouette,
 mean_iterations, best_seed), and per k a group /k<K> with the best restart's W and H, the
 consensus matrix, the consensus clustering (cluster per column) and every restart's
-objective, relative error and iterations. A tab-separated copy of /survey is written
+objective, relative error, iterations and seed. A tab-separated copy of /survey is written
 next to it (OUTPUT with .tsv). The best restart of a k is repeated by the main command
 with --rank K --seed <best_seed> and the same rule.
 
 Above --consensus-columns columns, the consensus is computed on that many evenly spaced
-columns (it needs n² memory); /k<K>/consensus_columns says which.
+columns (rank 0 holds three n × n matrices); /k<K>/consensus_columns says which.
 )";
 
 /// A copy of an option error whose substituted values (the option and value as typed) have
@@ -351,6 +352,7 @@ CommandLine parse_survey(const std::vector<std::string>& arguments) {
   result.action = CommandLine::Action::survey;
   SurveyOptions& o = result.survey;
   std::string ranks;
+  double learning_rate = 0.0;
   std::string algorithm = "hals";
   std::string format = "auto";
   o.stopping.tolerance = 1e-5;
@@ -373,11 +375,16 @@ CommandLine parse_survey(const std::vector<std::string>& arguments) {
       "group-size", po::value(&o.group_size)->value_name("G")->default_value(o.group_size),
       "MPI ranks per restart; must divide the number of ranks")(
       "algorithm,a", po::value(&algorithm)->value_name("RULE")->default_value(algorithm),
-      "update rule: mu, pgd, hals, anls-bpp or kl")("max-iter",
-                                                    po::value(&o.stopping.max_iterations)
-                                                        ->value_name("N")
-                                                        ->default_value(o.stopping.max_iterations),
-                                                    "at most this many iterations per restart")(
+      "update rule: mu, pgd, hals, anls-bpp or kl")(
+      "delta", po::value(&o.rule.delta)->value_name("δ")->default_value(o.rule.delta, "2.2e-16"),
+      "mu and kl: added to denominators (see mpinmf --help)")(
+      "learning-rate", po::value(&learning_rate)->value_name("η"),
+      "pgd: fixed step (default: the safe step from the Gram)")(
+      "max-iter",
+      po::value(&o.stopping.max_iterations)
+          ->value_name("N")
+          ->default_value(o.stopping.max_iterations),
+      "at most this many iterations per restart")(
       "tol",
       po::value(&o.stopping.tolerance)
           ->value_name("T")
@@ -390,7 +397,10 @@ CommandLine parse_survey(const std::vector<std::string>& arguments) {
       "compute the consensus on at most this many columns (it needs n² memory on rank 0)")(
       "threads", po::value(&o.threads)->value_name("N")->default_value(0),
       "BLAS threads per rank (0: automatic)")("help,h", "show this help");
-  parse_arguments(result, arguments, all, kSurveyUsage, [&](const po::variables_map&) {
+  parse_arguments(result, arguments, all, kSurveyUsage, [&](const po::variables_map& values) {
+    if (values.count("learning-rate") != 0U) {
+      o.rule.learning_rate = learning_rate;
+    }
     o.format = parse_input_format(format);
     o.rule.algorithm = parse_algorithm(algorithm);
     if (!ranks.empty()) {

@@ -6,6 +6,29 @@
 #include <numeric>
 
 namespace mpinmf {
+namespace {
+
+/// Disjoint sets of the leaves 0 … n − 1 (union–find with path halving).
+class LeafSets {
+ public:
+  explicit LeafSets(Index n) : parent_(static_cast<std::size_t>(n)) {
+    std::iota(parent_.begin(), parent_.end(), Index{0});
+  }
+  Index root(Index x) {
+    while (parent_[static_cast<std::size_t>(x)] != x) {
+      x = parent_[static_cast<std::size_t>(x)] =
+          parent_[static_cast<std::size_t>(parent_[static_cast<std::size_t>(x)])];
+    }
+    return x;
+  }
+  /// Joins the set of `from` into that of `into` (both roots).
+  void join(Index into, Index from) { parent_[static_cast<std::size_t>(from)] = into; }
+
+ private:
+  std::vector<Index> parent_;
+};
+
+}  // namespace
 
 std::vector<std::int64_t> dominant_components(const Matrix& H) {
   std::vector<std::int64_t> labels(static_cast<std::size_t>(H.cols()));
@@ -37,18 +60,15 @@ Dendrogram average_linkage(const Matrix& distance) {
   if (n < 2) {
     return tree;
   }
-  // Slot i holds a live cluster (at first, leaf i); a merge keeps the lower slot.
+  // Slot i holds a live cluster that contains leaf i (at first, leaf i alone); a merge keeps
+  // the lower of its two slots.
   Matrix d = distance;
   std::vector<Index> size(static_cast<std::size_t>(n), 1);
-  std::vector<Index> id(static_cast<std::size_t>(n));
-  std::iota(id.begin(), id.end(), Index{0});
   std::vector<bool> alive(static_cast<std::size_t>(n), true);
   struct Merge {
-    Index left;
-    Index right;
-    double height;
     Index left_slot;
     Index right_slot;
+    double height;
   };
   std::vector<Merge> merges;
   std::vector<Index> chain;
@@ -77,8 +97,7 @@ Dendrogram average_linkage(const Matrix& distance) {
     chain.pop_back();
     const Index keep = std::min(a, nearest);
     const Index gone = std::max(a, nearest);
-    merges.push_back(
-        {id[static_cast<std::size_t>(keep)], id[static_cast<std::size_t>(gone)], best, keep, gone});
+    merges.push_back({keep, gone, best});
     // Lance–Williams for average linkage: the size-weighted mean of the two distances.
     const auto size_keep = static_cast<double>(size[static_cast<std::size_t>(keep)]);
     const auto size_gone = static_cast<double>(size[static_cast<std::size_t>(gone)]);
@@ -90,26 +109,25 @@ Dendrogram average_linkage(const Matrix& distance) {
     }
     size[static_cast<std::size_t>(keep)] += size[static_cast<std::size_t>(gone)];
     alive[static_cast<std::size_t>(gone)] = false;
-    id[static_cast<std::size_t>(keep)] = n + static_cast<Index>(merges.size()) - 1;
     --remaining;
   }
-  // The chain finds merges out of height order; number the clusters in height order.
-  std::vector<std::size_t> order(merges.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-    return merges[x].height < merges[y].height;
-  });
-  std::vector<Index> renumbered(merges.size());
-  for (std::size_t position = 0; position < order.size(); ++position) {
-    renumbered[order[position]] = n + static_cast<Index>(position);
-  }
-  auto final_id = [&](Index cluster) {
-    return cluster < n ? cluster : renumbered[static_cast<std::size_t>(cluster - n)];
-  };
-  for (const std::size_t s : order) {
-    tree.left.push_back(final_id(merges[s].left));
-    tree.right.push_back(final_id(merges[s].right));
+  // The chain finds merges out of height order. Sorted by height, the merges are numbered by
+  // joining, in that order, the groups that hold each merge's two leaves (as SciPy does):
+  // a merge whose height rounding put a hair below one it contains still joins two distinct
+  // groups, since the merges' leaf pairs form a spanning tree of the leaves.
+  std::stable_sort(merges.begin(), merges.end(),
+                   [](const Merge& x, const Merge& y) { return x.height < y.height; });
+  LeafSets sets(n);
+  std::vector<Index> cluster_of_root(static_cast<std::size_t>(n));
+  std::iota(cluster_of_root.begin(), cluster_of_root.end(), Index{0});
+  for (std::size_t s = 0; s < merges.size(); ++s) {
+    const Index left = sets.root(merges[s].left_slot);
+    const Index right = sets.root(merges[s].right_slot);
+    tree.left.push_back(cluster_of_root[static_cast<std::size_t>(left)]);
+    tree.right.push_back(cluster_of_root[static_cast<std::size_t>(right)]);
     tree.height.push_back(merges[s].height);
+    sets.join(left, right);
+    cluster_of_root[static_cast<std::size_t>(left)] = n + static_cast<Index>(s);
   }
   return tree;
 }
@@ -162,34 +180,27 @@ double cophenetic_correlation(const Matrix& distance, const Dendrogram& tree) {
   const double covariance = sum_xy - sum_x * sum_y / count;
   const double spread =
       std::sqrt((sum_xx - sum_x * sum_x / count) * (sum_yy - sum_y * sum_y / count));
-  // Constant distances (a perfect, one-cluster consensus) correlate perfectly.
-  return spread > 0.0 ? covariance / spread : 1.0;
+  // Constant distances (every restart puts every column together) correlate with nothing:
+  // NaN, as R's cor() gives NA, and a survey never suggests such a k.
+  return spread > 0.0 ? covariance / spread : std::numeric_limits<double>::quiet_NaN();
 }
 
 std::vector<std::int64_t> cut_tree(const Dendrogram& tree, Index columns, Index clusters) {
   // Union the leaves joined by all but the last clusters − 1 merges.
-  std::vector<Index> parent(static_cast<std::size_t>(columns));
-  std::iota(parent.begin(), parent.end(), Index{0});
-  auto root = [&](Index x) {
-    while (parent[static_cast<std::size_t>(x)] != x) {
-      x = parent[static_cast<std::size_t>(x)] =
-          parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(x)])];
-    }
-    return x;
-  };
+  LeafSets sets(columns);
   const auto kept = static_cast<std::size_t>(std::max<Index>(columns - clusters, 0));
   std::size_t merged = 0;
   walk_merges(tree, columns,
               [&](const std::vector<Index>& left, const std::vector<Index>& right, double) {
                 if (merged++ < kept) {
-                  parent[static_cast<std::size_t>(root(right.front()))] = root(left.front());
+                  sets.join(sets.root(left.front()), sets.root(right.front()));
                 }
               });
   std::vector<std::int64_t> labels(static_cast<std::size_t>(columns), -1);
   std::vector<std::int64_t> label_of_root(static_cast<std::size_t>(columns), -1);
   std::int64_t next = 0;
   for (Index i = 0; i < columns; ++i) {
-    auto& label = label_of_root[static_cast<std::size_t>(root(i))];
+    auto& label = label_of_root[static_cast<std::size_t>(sets.root(i))];
     if (label < 0) {
       label = next++;
     }
@@ -250,7 +261,8 @@ ConsensusSummary summarize_consensus(const std::vector<std::vector<std::int64_t>
   const Dendrogram tree = average_linkage(distance);
   const Index n = summary.consensus.rows();
   summary.clusters = cut_tree(tree, n, std::min(k, n));
-  summary.cophenetic = n > 1 ? cophenetic_correlation(distance, tree) : 1.0;
+  summary.cophenetic =
+      n > 1 ? cophenetic_correlation(distance, tree) : std::numeric_limits<double>::quiet_NaN();
   summary.dispersion = dispersion(summary.consensus);
   summary.silhouette = mean_silhouette(distance, summary.clusters);
   return summary;

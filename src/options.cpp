@@ -77,6 +77,34 @@ OutputLayout parse_output_layout(const std::string& name) {
   return parse_choice(name, kLayouts, "--layout", "layout");
 }
 
+void validate(const RuleSettings& rule) {
+  if (!(rule.delta > 0.0) || !std::isfinite(rule.delta)) {
+    throw Error("--delta must be a positive number (it keeps denominators away from zero)");
+  }
+  if (!(rule.lambda >= 0.0) || !std::isfinite(rule.lambda)) {
+    throw Error("--lambda must be 0 or more");
+  }
+  if (rule.learning_rate && (!(*rule.learning_rate > 0.0) || !std::isfinite(*rule.learning_rate))) {
+    throw Error("--learning-rate must be a positive number");
+  }
+  if (!(rule.alpha_W >= 0.0) || !std::isfinite(rule.alpha_W)) {
+    throw Error("--alpha-W must be 0 or more");
+  }
+  if (rule.alpha_H && (!(*rule.alpha_H >= 0.0) || !std::isfinite(*rule.alpha_H))) {
+    throw Error("--alpha-H must be 0 or more");
+  }
+  if (!(rule.l1_ratio >= 0.0 && rule.l1_ratio <= 1.0)) {
+    throw Error("--l1-ratio must be between 0 (pure L2) and 1 (pure L1)");
+  }
+  if (rule.algorithm == Algorithm::kullback_leibler &&
+      (rule.alpha_W > 0.0 || rule.alpha_H.value_or(0.0) > 0.0)) {
+    throw Error("--alpha-W and --alpha-H apply to the Frobenius rules only, not to kl");
+  }
+  if (rule.inner_sweeps < 0) {
+    throw Error("--inner-sweeps must be 0 (automatic) or more");
+  }
+}
+
 void validate(const RunOptions& options) {
   if (options.input.empty()) {
     throw Error("--input is required: the HDF5 file that holds V");
@@ -102,33 +130,7 @@ void validate(const RunOptions& options) {
   if (!(options.stopping.time_limit_seconds >= 0.0)) {
     throw Error("--time-limit must be 0 (no limit) or more seconds");
   }
-  if (!(options.rule.delta > 0.0) || !std::isfinite(options.rule.delta)) {
-    throw Error("--delta must be a positive number (it keeps denominators away from zero)");
-  }
-  if (!(options.rule.lambda >= 0.0) || !std::isfinite(options.rule.lambda)) {
-    throw Error("--lambda must be 0 or more");
-  }
-  if (options.rule.learning_rate &&
-      (!(*options.rule.learning_rate > 0.0) || !std::isfinite(*options.rule.learning_rate))) {
-    throw Error("--learning-rate must be a positive number");
-  }
-  if (!(options.rule.alpha_W >= 0.0) || !std::isfinite(options.rule.alpha_W)) {
-    throw Error("--alpha-W must be 0 or more");
-  }
-  if (options.rule.alpha_H &&
-      (!(*options.rule.alpha_H >= 0.0) || !std::isfinite(*options.rule.alpha_H))) {
-    throw Error("--alpha-H must be 0 or more");
-  }
-  if (!(options.rule.l1_ratio >= 0.0 && options.rule.l1_ratio <= 1.0)) {
-    throw Error("--l1-ratio must be between 0 (pure L2) and 1 (pure L1)");
-  }
-  if (options.rule.algorithm == Algorithm::kullback_leibler &&
-      (options.rule.alpha_W > 0.0 || options.rule.alpha_H.value_or(0.0) > 0.0)) {
-    throw Error("--alpha-W and --alpha-H apply to the Frobenius rules only, not to kl");
-  }
-  if (options.rule.inner_sweeps < 0) {
-    throw Error("--inner-sweeps must be 0 (automatic) or more");
-  }
+  validate(options.rule);
   if (options.normalize != "none" && options.normalize != "l1" && options.normalize != "l2") {
     throw Error("--normalize: unknown scaling '" + options.normalize + "' (choose none, l1 or l2)");
   }
@@ -290,8 +292,11 @@ std::vector<Index> parse_rank_list(const std::string& text) {
 std::uint64_t restart_seed(std::uint64_t seed, Index k, int restart) {
   constexpr std::uint64_t kRestartsPerRank = 1000003;  // a prime above any --restarts
   constexpr std::uint64_t kSeedsPerSurvey = 1000003ULL * 1000003ULL;
-  return seed * kSeedsPerSurvey + static_cast<std::uint64_t>(k) * kRestartsPerRank +
-         static_cast<std::uint64_t>(restart);
+  // Kept below 2⁶³, so that it reads the same as a signed 64-bit number (HDF5, R, Julia).
+  constexpr std::uint64_t kBelowTwoTo63 = (std::uint64_t{1} << 63U) - 1;
+  return (seed * kSeedsPerSurvey + static_cast<std::uint64_t>(k) * kRestartsPerRank +
+          static_cast<std::uint64_t>(restart)) &
+         kBelowTwoTo63;
 }
 
 void validate(const SurveyOptions& options) {
@@ -301,8 +306,18 @@ void validate(const SurveyOptions& options) {
   if (options.output.empty()) {
     throw Error("--output is required: the HDF5 file to write the survey to");
   }
+  if (std::filesystem::path(options.output).extension() == ".tsv") {
+    throw Error("--output " + options.output +
+                ": the survey's table goes next to it with the extension .tsv; name the HDF5 "
+                "file otherwise, such as survey.h5");
+  }
   if (options.ranks.empty()) {
     throw Error("--ranks is required: the candidate k, such as 2:10");
+  }
+  if (options.ranks.front() < 2) {
+    throw Error(
+        "--ranks: a survey compares how restarts cluster the columns, and k = 1 puts "
+        "them all in one cluster; start at 2");
   }
   if (options.restarts < 2 || options.restarts > 100000) {
     throw Error("--restarts must be between 2 and 100000: the consensus compares restarts");
@@ -319,6 +334,7 @@ void validate(const SurveyOptions& options) {
   if (!(options.stopping.tolerance >= 0.0)) {
     throw Error("--tol must be ≥ 0");
   }
+  validate(options.rule);
 }
 
 }  // namespace mpinmf

@@ -17,6 +17,7 @@
 #include "mpinmf/factorization.hpp"
 #include "mpinmf/init.hpp"
 #include "mpinmf/io/output_file.hpp"
+#include "mpinmf/preflight.hpp"
 #include "mpinmf/resources.hpp"
 
 namespace mpinmf {
@@ -49,10 +50,30 @@ std::vector<std::int64_t> consensus_columns(Index columns, Index limit) {
   return chosen;
 }
 
-/// The best restart of one k a group has seen, kept whole until the end for writing.
+/// Restarts are ranked by their exact relative error in steps of one part in 10⁹: restarts
+/// that reach the same minimum differ only by rounding, which depends on how many ranks
+/// summed their error, and must tie. Ties go to the earlier restart. Being a total order,
+/// the best of each group's restarts and the best of all agree on every rank.
+std::int64_t fit_step(double relative_error) {
+  constexpr double kStep = 1e-9;
+  if (!std::isfinite(relative_error)) {
+    return std::numeric_limits<std::int64_t>::max();  // none yet
+  }
+  if (!(relative_error > std::numeric_limits<double>::min())) {
+    return std::numeric_limits<std::int64_t>::min();  // an exact fit
+  }
+  return static_cast<std::int64_t>(std::floor(std::log(relative_error) / std::log1p(kStep)));
+}
+
+/// Whether a later restart with this relative error beats the best so far.
+bool fits_better(double relative_error, double best_so_far) {
+  return fit_step(relative_error) < fit_step(best_so_far);
+}
+
+/// The best restart of one k a group has seen, kept until the end for writing (H only on
+/// the group's first rank, which writes it).
 struct BestRestart {
-  double objective = std::numeric_limits<double>::infinity();
-  std::size_t task = std::numeric_limits<std::size_t>::max();
+  double relative_error = std::numeric_limits<double>::infinity();
   Factors factors;
 };
 
@@ -102,11 +123,20 @@ RankTasks tasks_of(const RestartTable& table, std::size_t index, int restarts) {
                   0};
   tasks.best = tasks.first;
   for (std::size_t t = tasks.first; t < tasks.first + tasks.count; ++t) {
-    if (table.objective(t) < table.objective(tasks.best)) {
-      tasks.best = t;  // ties keep the earliest restart
+    if (fits_better(table.relative_error(t), table.relative_error(tasks.best))) {
+      tasks.best = t;
     }
   }
   return tasks;
+}
+
+/// "2, 3, 4" as the user reads the candidates back.
+std::string rank_list(const std::vector<Index>& ranks) {
+  std::ostringstream text;
+  for (std::size_t i = 0; i < ranks.size(); ++i) {
+    text << (i > 0 ? ", " : "") << ranks[i];
+  }
+  return text.str();
 }
 
 std::string tsv_path(const std::string& output) {
@@ -115,17 +145,19 @@ std::string tsv_path(const std::string& output) {
   return path.string();
 }
 
-/// Writes `text` to `path` through PATH.partial, so that it appears whole or not at all.
+/// Writes `text` to `path`, a file that must not be left half-written: the caller renames
+/// it into place once everything else is written.
 void write_text_file(const std::string& path, const std::string& text) {
-  const std::string partial = path + ".partial";
-  {
-    std::ofstream file(partial);
-    file << text;
-    if (!file.flush()) {
-      throw Error(path + ": could not write the survey table");
-    }
+  std::ofstream file(path);
+  if (!file.is_open()) {
+    throw Error(path + ": could not write the survey table (cannot create the file)");
   }
-  std::filesystem::rename(partial, path);
+  file << text;
+  if (!file.flush()) {
+    file.close();
+    std::filesystem::remove(path);  // ours, and incomplete
+    throw Error(path + ": could not write the survey table");
+  }
 }
 
 void print_table(std::ostream& out, const std::vector<SurveyRow>& rows) {
@@ -204,14 +236,35 @@ void run_survey(Communicator& world, const SurveyOptions& options, std::ostream&
   const std::vector<Task> tasks = survey_tasks(options);
   const std::vector<std::int64_t> sampled =
       consensus_columns(plan.columns, options.consensus_columns);
+  // What the gathering and the consensus will need, refused now rather than after the
+  // restarts: every rank holds the restarts' table, rank 0 three s × s matrices.
+  world.run_agreed([&] {
+    const double entries =
+        static_cast<double>(tasks.size()) * static_cast<double>(3 + sampled.size());
+    if (entries > static_cast<double>(std::numeric_limits<int>::max())) {
+      throw Error("--restarts × the number of k × the consensus columns is too large to gather (" +
+                  std::to_string(static_cast<long long>(entries)) +
+                  " numbers); lower --restarts or --consensus-columns");
+    }
+    const auto columns = static_cast<double>(sampled.size());
+    const double needed = 8.0 * entries + (world.is_root() ? 3.0 * 8.0 * columns * columns : 0.0);
+    const std::optional<std::int64_t> available = available_memory_bytes();
+    if (available && needed > static_cast<double>(*available)) {
+      std::ostringstream message;
+      message << std::fixed << std::setprecision(1) << "the consensus of " << sampled.size()
+              << " columns needs about " << needed / 0x1p30 << " GiB on rank 0 but "
+              << static_cast<double>(*available) / 0x1p30
+              << " GiB is available; lower --consensus-columns";
+      throw Error(message.str());
+    }
+  });
   RestartTable table(tasks.size(), sampled.size());
   std::vector<BestRestart> best(options.ranks.size());
   LoadedMatrix V;
   if (world.is_root()) {
     out << "mpinmf survey: " << plan.source << " (" << plan.rows << " × " << plan.columns
-        << "), k in {" << options.ranks.front() << " … " << options.ranks.back() << "}, "
-        << options.restarts << " restarts each, " << groups << " group(s) of " << options.group_size
-        << " rank(s)\n";
+        << "), k in {" << rank_list(options.ranks) << "}, " << options.restarts
+        << " restarts each, " << groups << " group(s) of " << options.group_size << " rank(s)\n";
   }
 
   // A group's failure (say, a restart that diverges) must not leave the other groups
@@ -236,8 +289,11 @@ void run_survey(Communicator& world, const SurveyOptions& options, std::ostream&
         table.record(t, result, labels);
       }
       auto& kept = best[t / static_cast<std::size_t>(options.restarts)];
-      if (result.history.back().objective < kept.objective) {
-        kept = {result.history.back().objective, t, std::move(factors)};
+      if (fits_better(result.final_relative_error, kept.relative_error)) {
+        if (!group.is_root()) {
+          factors.H.resize(0, 0);
+        }
+        kept = {result.final_relative_error, std::move(factors)};
       }
       if (world.is_root()) {
         out << "  k = " << task.k << ", restart " << task.restart + 1 << " of " << options.restarts
@@ -257,29 +313,31 @@ void run_survey(Communicator& world, const SurveyOptions& options, std::ostream&
   std::vector<SurveyRow> rows(options.ranks.size());
   std::vector<RankTasks> rank_tasks(options.ranks.size());
   std::vector<ConsensusSummary> consensus(options.ranks.size());
-  for (std::size_t index = 0; index < options.ranks.size(); ++index) {
-    rank_tasks[index] = tasks_of(table, index, options.restarts);
-    const RankTasks& mine = rank_tasks[index];
-    SurveyRow& row = rows[index];
-    row.k = options.ranks[index];
-    row.restarts = options.restarts;
-    row.best_objective = table.objective(mine.best);
-    row.best_relative_error = table.relative_error(mine.best);
-    row.explained_variance = 1.0 - row.best_relative_error * row.best_relative_error;
-    row.best_seed = restart_seed(options.seed, row.k, tasks[mine.best].restart);
-    std::vector<std::vector<std::int64_t>> assignments;
-    for (std::size_t t = mine.first; t < mine.first + mine.count; ++t) {
-      row.mean_objective += table.objective(t) / static_cast<double>(mine.count);
-      row.mean_iterations += table.iterations(t) / static_cast<double>(mine.count);
-      assignments.push_back(table.labels(t));
+  world.run_agreed([&] {
+    for (std::size_t index = 0; index < options.ranks.size(); ++index) {
+      rank_tasks[index] = tasks_of(table, index, options.restarts);
+      const RankTasks& mine = rank_tasks[index];
+      SurveyRow& row = rows[index];
+      row.k = options.ranks[index];
+      row.restarts = options.restarts;
+      row.best_objective = table.objective(mine.best);
+      row.best_relative_error = table.relative_error(mine.best);
+      row.explained_variance = 1.0 - row.best_relative_error * row.best_relative_error;
+      row.best_seed = restart_seed(options.seed, row.k, tasks[mine.best].restart);
+      std::vector<std::vector<std::int64_t>> assignments;
+      for (std::size_t t = mine.first; t < mine.first + mine.count; ++t) {
+        row.mean_objective += table.objective(t) / static_cast<double>(mine.count);
+        row.mean_iterations += table.iterations(t) / static_cast<double>(mine.count);
+        assignments.push_back(table.labels(t));
+      }
+      if (world.is_root()) {
+        consensus[index] = summarize_consensus(assignments, row.k);
+        row.cophenetic = consensus[index].cophenetic;
+        row.dispersion = consensus[index].dispersion;
+        row.silhouette = consensus[index].silhouette;
+      }
     }
-    if (world.is_root()) {
-      consensus[index] = summarize_consensus(assignments, row.k);
-      row.cophenetic = consensus[index].cophenetic;
-      row.dispersion = consensus[index].dispersion;
-      row.silhouette = consensus[index].silhouette;
-    }
-  }
+  });
   const Index suggestion = world.is_root() ? suggested_rank(rows) : 0;
 
   const bool root = world.is_root();
@@ -293,118 +351,139 @@ void run_survey(Communicator& world, const SurveyOptions& options, std::ostream&
     std::transform(rows.begin(), rows.end(), values.begin(), field);
     return values;
   };
-  io::write_output_file(
-      world, options.output,
-      [&](hid_t file) {
-        const std::string& path = options.output;
-        const Index first = root ? 0 : total_ks;
-        io::write_range(
-            world, file, "/survey/k",
-            root_only(column_of_rows([](const SurveyRow& r) { return std::int64_t{r.k}; })), first,
-            total_ks, path);
-        io::write_range(
-            world, file, "/survey/restarts",
-            root_only(column_of_rows([](const SurveyRow& r) { return std::int64_t{r.restarts}; })),
-            first, total_ks, path);
-        const std::vector<std::pair<const char*, double SurveyRow::*>> doubles{
-            {"best_objective", &SurveyRow::best_objective},
-            {"mean_objective", &SurveyRow::mean_objective},
-            {"best_relative_error", &SurveyRow::best_relative_error},
-            {"explained_variance", &SurveyRow::explained_variance},
-            {"cophenetic", &SurveyRow::cophenetic},
-            {"dispersion", &SurveyRow::dispersion},
-            {"silhouette", &SurveyRow::silhouette},
-            {"mean_iterations", &SurveyRow::mean_iterations}};
-        for (const auto& [name, member] : doubles) {
-          io::write_range(world, file, std::string("/survey/") + name,
-                          root_only(column_of_rows(
-                              [member = member](const SurveyRow& r) { return r.*member; })),
-                          first, total_ks, path);
-        }
-        io::write_range(world, file, "/survey/best_seed",
-                        root_only(column_of_rows([](const SurveyRow& r) {
-                          return static_cast<std::int64_t>(r.best_seed);
-                        })),
-                        first, total_ks, path);
-
-        for (std::size_t index = 0; index < rows.size(); ++index) {
-          const std::string prefix = "/k" + std::to_string(rows[index].k);
-          const Index k = rows[index].k;
-          const RankTasks& mine = rank_tasks[index];
-          // The best restart's W and H from the group that found it.
-          const bool owner =
-              static_cast<int>(mine.best % static_cast<std::size_t>(groups)) == group_index;
-          const RowMatrix no_rows(0, k);
-          io::write_rows(world, file, prefix + "/W", owner ? best[index].factors.W : no_rows,
-                         owner ? V.local.rows.begin : plan.rows, plan.rows, k, path);
-          const bool writes_H = owner && group.is_root();
-          const RowMatrix H_rows =
-              writes_H ? RowMatrix(best[index].factors.H) : RowMatrix(0, plan.columns);
-          io::write_rows(world, file, prefix + "/H", H_rows, writes_H ? 0 : k, k, plan.columns,
-                         path);
-          // The consensus, from rank 0.
-          const auto n_sampled = static_cast<Index>(sampled.size());
-          const RowMatrix consensus_rows =
-              root ? RowMatrix(consensus[index].consensus) : RowMatrix(0, n_sampled);
-          io::write_rows(world, file, prefix + "/consensus", consensus_rows, root ? 0 : n_sampled,
-                         n_sampled, n_sampled, path);
-          io::write_range(world, file, prefix + "/consensus_cluster",
-                          root_only(consensus[index].clusters), root ? 0 : n_sampled, n_sampled,
-                          path);
-          io::write_range(world, file, prefix + "/consensus_columns", root_only(sampled),
-                          root ? 0 : n_sampled, n_sampled, path);
-          std::vector<double> objectives;
-          std::vector<double> errors;
-          std::vector<std::int64_t> iterations;
-          std::vector<std::int64_t> seeds;
-          for (std::size_t t = mine.first; t < mine.first + mine.count; ++t) {
-            objectives.push_back(table.objective(t));
-            errors.push_back(table.relative_error(t));
-            iterations.push_back(static_cast<std::int64_t>(table.iterations(t)));
-            seeds.push_back(
-                static_cast<std::int64_t>(restart_seed(options.seed, k, tasks[t].restart)));
-          }
-          const auto restarts = static_cast<Index>(mine.count);
-          const Index at = root ? 0 : restarts;
-          io::write_range(world, file, prefix + "/restart_objective", root_only(objectives), at,
-                          restarts, path);
-          io::write_range(world, file, prefix + "/restart_relative_error", root_only(errors), at,
-                          restarts, path);
-          io::write_range(world, file, prefix + "/restart_iterations", root_only(iterations), at,
-                          restarts, path);
-          io::write_range(world, file, prefix + "/restart_seed", root_only(seeds), at, restarts,
-                          path);
-          io::write_attributes(
-              world, file, prefix,
-              {{"k", static_cast<std::int64_t>(k)},
-               {"best_restart", static_cast<std::int64_t>(tasks[mine.best].restart)},
-               {"best_seed", static_cast<std::int64_t>(rows[index].best_seed)}},
-              path);
-        }
-        io::write_attributes(
-            world, file, "/",
-            {{"command", std::string("mpinmf survey")},
-             {"algorithm", algorithm_name(options.rule.algorithm)},
-             {"restarts", static_cast<std::int64_t>(options.restarts)},
-             {"seed", static_cast<std::int64_t>(options.seed)},
-             {"suggested_k", static_cast<std::int64_t>(world.sum_counts(suggestion))},
-             {"rows", static_cast<std::int64_t>(plan.rows)},
-             {"columns", static_cast<std::int64_t>(plan.columns)},
-             {"ranks", static_cast<std::int64_t>(world.size())},
-             {"group_size", static_cast<std::int64_t>(options.group_size)},
-             {"input", options.input},
-             {"dataset", options.dataset},
-             {"version", std::string(MPINMF_VERSION)},
-             {"command_line", options.command_line},
-             {"layout", std::string("C order: /k<K>/W is rows x k and /k<K>/H is k x columns as "
-                                    "h5py reads them; column-major readers (R, Julia) see their "
-                                    "transposes")}},
-            path);
-      },
-      io::read_labels(world, plan));
+  // The table first, under a temporary name; the HDF5 file appears whole (or not at all),
+  // then the table is renamed beside it. A failure at any step leaves neither.
+  const std::string table_partial = table_path + ".partial";
   world.run_agreed([&] {
     if (root) {
-      write_text_file(table_path, survey_tsv(rows));
+      write_text_file(table_partial, survey_tsv(rows));
+    }
+  });
+  try {
+    io::write_output_file(
+        world, options.output,
+        [&](hid_t file) {
+          const std::string& path = options.output;
+          const Index first = root ? 0 : total_ks;
+          io::write_range(
+              world, file, "/survey/k",
+              root_only(column_of_rows([](const SurveyRow& r) { return std::int64_t{r.k}; })),
+              first, total_ks, path);
+          io::write_range(world, file, "/survey/restarts",
+                          root_only(column_of_rows(
+                              [](const SurveyRow& r) { return std::int64_t{r.restarts}; })),
+                          first, total_ks, path);
+          const std::vector<std::pair<const char*, double SurveyRow::*>> doubles{
+              {"best_objective", &SurveyRow::best_objective},
+              {"mean_objective", &SurveyRow::mean_objective},
+              {"best_relative_error", &SurveyRow::best_relative_error},
+              {"explained_variance", &SurveyRow::explained_variance},
+              {"cophenetic", &SurveyRow::cophenetic},
+              {"dispersion", &SurveyRow::dispersion},
+              {"silhouette", &SurveyRow::silhouette},
+              {"mean_iterations", &SurveyRow::mean_iterations}};
+          for (const auto& [name, member] : doubles) {
+            io::write_range(world, file, std::string("/survey/") + name,
+                            root_only(column_of_rows(
+                                [member = member](const SurveyRow& r) { return r.*member; })),
+                            first, total_ks, path);
+          }
+          io::write_range(world, file, "/survey/best_seed",
+                          root_only(column_of_rows([](const SurveyRow& r) {
+                            return static_cast<std::int64_t>(r.best_seed);
+                          })),
+                          first, total_ks, path);
+
+          for (std::size_t index = 0; index < rows.size(); ++index) {
+            const std::string prefix = "/k" + std::to_string(rows[index].k);
+            const Index k = rows[index].k;
+            const RankTasks& mine = rank_tasks[index];
+            // The best restart's W and H from the group that found it.
+            const bool owner =
+                static_cast<int>(mine.best % static_cast<std::size_t>(groups)) == group_index;
+            const RowMatrix no_rows(0, k);
+            io::write_rows(world, file, prefix + "/W", owner ? best[index].factors.W : no_rows,
+                           owner ? V.local.rows.begin : plan.rows, plan.rows, k, path);
+            const bool writes_H = owner && group.is_root();
+            const RowMatrix H_rows =
+                writes_H ? RowMatrix(best[index].factors.H) : RowMatrix(0, plan.columns);
+            io::write_rows(world, file, prefix + "/H", H_rows, writes_H ? 0 : k, k, plan.columns,
+                           path);
+            // The consensus, from rank 0.
+            const auto n_sampled = static_cast<Index>(sampled.size());
+            const RowMatrix consensus_rows =
+                root ? RowMatrix(consensus[index].consensus) : RowMatrix(0, n_sampled);
+            io::write_rows(world, file, prefix + "/consensus", consensus_rows, root ? 0 : n_sampled,
+                           n_sampled, n_sampled, path);
+            io::write_range(world, file, prefix + "/consensus_cluster",
+                            root_only(consensus[index].clusters), root ? 0 : n_sampled, n_sampled,
+                            path);
+            io::write_range(world, file, prefix + "/consensus_columns", root_only(sampled),
+                            root ? 0 : n_sampled, n_sampled, path);
+            std::vector<double> objectives;
+            std::vector<double> errors;
+            std::vector<std::int64_t> iterations;
+            std::vector<std::int64_t> seeds;
+            for (std::size_t t = mine.first; t < mine.first + mine.count; ++t) {
+              objectives.push_back(table.objective(t));
+              errors.push_back(table.relative_error(t));
+              iterations.push_back(static_cast<std::int64_t>(table.iterations(t)));
+              seeds.push_back(
+                  static_cast<std::int64_t>(restart_seed(options.seed, k, tasks[t].restart)));
+            }
+            const auto restarts = static_cast<Index>(mine.count);
+            const Index at = root ? 0 : restarts;
+            io::write_range(world, file, prefix + "/restart_objective", root_only(objectives), at,
+                            restarts, path);
+            io::write_range(world, file, prefix + "/restart_relative_error", root_only(errors), at,
+                            restarts, path);
+            io::write_range(world, file, prefix + "/restart_iterations", root_only(iterations), at,
+                            restarts, path);
+            io::write_range(world, file, prefix + "/restart_seed", root_only(seeds), at, restarts,
+                            path);
+            io::write_attributes(
+                world, file, prefix,
+                {{"k", static_cast<std::int64_t>(k)},
+                 {"best_restart", static_cast<std::int64_t>(tasks[mine.best].restart)},
+                 {"best_seed", static_cast<std::int64_t>(rows[index].best_seed)}},
+                path);
+          }
+          io::write_attributes(
+              world, file, "/",
+              {{"command", std::string("mpinmf survey")},
+               {"algorithm", algorithm_name(options.rule.algorithm)},
+               {"restarts", static_cast<std::int64_t>(options.restarts)},
+               {"seed", static_cast<std::int64_t>(options.seed)},
+               {"suggested_k", static_cast<std::int64_t>(world.sum_counts(suggestion))},
+               {"rows", static_cast<std::int64_t>(plan.rows)},
+               {"columns", static_cast<std::int64_t>(plan.columns)},
+               {"ranks", static_cast<std::int64_t>(world.size())},
+               {"group_size", static_cast<std::int64_t>(options.group_size)},
+               {"input", options.input},
+               {"dataset", options.dataset},
+               {"version", std::string(MPINMF_VERSION)},
+               {"command_line", options.command_line},
+               {"layout", std::string("C order: /k<K>/W is rows x k and /k<K>/H is k x columns as "
+                                      "h5py reads them; column-major readers (R, Julia) see their "
+                                      "transposes")}},
+              path);
+        },
+        io::read_labels(world, plan));
+  } catch (const AgreedError&) {
+    if (root) {
+      std::filesystem::remove(table_partial);
+    }
+    throw;
+  }
+  world.run_agreed([&] {
+    if (root) {
+      std::error_code renamed;
+      std::filesystem::rename(table_partial, table_path, renamed);
+      if (renamed) {
+        std::filesystem::remove(table_partial);
+        std::filesystem::remove(options.output);
+        throw Error(table_path + ": could not write the survey table (" + renamed.message() + ")");
+      }
     }
   });
 

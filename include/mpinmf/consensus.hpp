@@ -31,7 +31,8 @@ struct Dendrogram {
 Dendrogram average_linkage(const Matrix& distance);
 
 /// Pearson correlation between the distances and the dendrogram's cophenetic distances
-/// (the height at which each pair first joins), over the pairs i < j.
+/// (the height at which each pair first joins), over the pairs i < j; NaN when either is
+/// constant (such as a consensus of all ones).
 double cophenetic_correlation(const Matrix& distance, const Dendrogram& tree);
 
 /// The dendrogram cut into `clusters` groups, numbered 0, 1, … in order of each group's

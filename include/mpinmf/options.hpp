@@ -84,6 +84,9 @@ struct RunOptions {
 /// the option and what is wrong.
 void validate(const RunOptions& options);
 
+/// The rule settings' part of that: ranges of δ, λ, η, the penalties and the sweeps.
+void validate(const RuleSettings& rule);
+
 /// Where checkpoints go: --checkpoint, or the output's name with `.checkpoint` before its
 /// extension (result.h5 → result.checkpoint.h5).
 std::string checkpoint_path(const RunOptions& options);

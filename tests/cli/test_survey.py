@@ -79,6 +79,24 @@ class SurveyTest(support.MpinmfTestCase):
             for column in reference:
                 np.testing.assert_allclose(table[column], reference[column], rtol=1e-8,
                                            err_msg=f"{column} on {ranks} ranks in groups of {group_size}")
+            np.testing.assert_array_equal(table["best_seed"], reference["best_seed"])
+
+    def test_restarts_that_reach_the_same_minimum_tie_whatever_the_summation_order(self):
+        # Run to full convergence, many restarts end at the same minimum, their errors equal
+        # up to rounding that depends on the ranks: the best must still be the same restart.
+        run = self.run_mpinmf(["generate", "--rows", "200", "--columns", "60", "--rank", "3",
+                               "--noise", "0.1", "--seed", "2", "-o", "tied.h5"], 2)
+        self.assertEqual(run.rank_status, {0: 0, 1: 0}, run)
+        seeds = []
+        for ranks, group_size in [(1, 1), (2, 2), (3, 3)]:
+            name = f"tied{ranks}.h5"
+            run = self.run_mpinmf(["survey", "-i", "tied.h5", "--ranks", "2:3", "--restarts", "10",
+                                   "--tol", "0", "--max-iter", "400", "--group-size",
+                                   str(group_size), "-o", name], ranks)
+            self.assertEqual(run.rank_status, {rank: 0 for rank in range(ranks)}, run)
+            seeds.append(list(self.table(name)[0]["best_seed"]))
+        self.assertEqual(seeds[1], seeds[0])
+        self.assertEqual(seeds[2], seeds[0])
 
     def test_the_best_restart_is_repeated_from_its_seed(self):
         self.survey(3, 1, "survey.h5")
@@ -102,9 +120,24 @@ class SurveyTest(support.MpinmfTestCase):
         # agree (no rank left waiting in a collective).
         self.assert_fails_everywhere(["survey", "-i", "planted.h5", "-o", "out.h5"] + SURVEY,
                                      "W holds NaN", environment={"MPINMF_FAULT": "nan@0:3"})
-        run = self.run_mpinmf(["survey", "-i", "planted.h5", "--ranks", "5:2", "-o", "out.h5"], 2)
+        for arguments, message in [
+            (["--ranks", "5:2"], "--ranks 5:2: expected FIRST:LAST"),
+            (["--ranks", "1:4"], "k = 1 puts them all in one cluster; start at 2"),
+            (["--ranks", "2:4", "--delta", "0"], "--delta must be a positive number"),
+        ]:
+            run = self.run_mpinmf(["survey", "-i", "planted.h5", "-o", "out.h5"] + arguments, 2)
+            self.assertEqual(run.rank_status, {0: 2, 1: 2}, run)
+            self.assertIn(message, run.stderr, run)
+        run = self.run_mpinmf(["survey", "-i", "planted.h5", "-o", "out.tsv"] + SURVEY, 2)
         self.assertEqual(run.rank_status, {0: 2, 1: 2}, run)
-        self.assertIn("--ranks 5:2: expected FIRST:LAST", run.stderr, run)
+        self.assertIn("the survey's table goes next to it", run.stderr, run)
+        # A table that cannot be written leaves no HDF5 file either.
+        os.mkdir(self.path("blocked.tsv.partial"))
+        run = self.run_mpinmf(["survey", "-i", "planted.h5", "-o", "blocked.h5"] + SURVEY, 2)
+        self.assertEqual(run.rank_status, {0: 1, 1: 1}, run)
+        self.assertIn("blocked.tsv.partial: could not write the survey table", run.stderr, run)
+        self.assertFalse(os.path.exists(self.path("blocked.h5")))
+        os.rmdir(self.path("blocked.tsv.partial"))
         self.assertFalse([name for name in os.listdir(self.folder) if name.startswith("out")])
 
 

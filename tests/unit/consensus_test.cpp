@@ -139,9 +139,59 @@ TEST(Consensus, DominantComponentIsTheArgmaxOfEachColumn) {
   EXPECT_EQ(dominant_components(H), (std::vector<std::int64_t>{1, 2, 0, 0}));
 }
 
+/// Each merge joins two clusters that exist by then (leaves, or clusters earlier merges made),
+/// each cluster is joined once, and the heights never decrease.
+void expect_valid(const Dendrogram& tree, Index n) {
+  std::vector<bool> used(static_cast<std::size_t>(2 * n), false);
+  for (std::size_t s = 0; s < tree.left.size(); ++s) {
+    for (const Index child : {tree.left[s], tree.right[s]}) {
+      EXPECT_GE(child, 0);
+      EXPECT_LT(child, n + static_cast<Index>(s)) << "merge " << s;
+      EXPECT_FALSE(used[static_cast<std::size_t>(child)]) << "cluster " << child << " twice";
+      used[static_cast<std::size_t>(child)] = true;
+    }
+    if (s > 0) {
+      EXPECT_GE(tree.height[s], tree.height[s - 1]);
+    }
+  }
+}
+
+TEST(AverageLinkage, TiedDistancesStillGiveAValidTree) {
+  // Every pair together in one restart of three: all distances 2/3, which the average of
+  // merged distances can round a hair below; the tree must still be well formed.
+  const std::vector<std::vector<std::int64_t>> restarts{{0, 0, 1, 1}, {0, 1, 0, 1}, {0, 1, 1, 0}};
+  const Matrix distance = Matrix::Ones(4, 4) - consensus_matrix(restarts);
+  const Dendrogram tree = average_linkage(distance);
+  ASSERT_EQ(tree.left.size(), 3U);
+  expect_valid(tree, 4);
+  for (const Index k : {1, 2, 3, 4}) {
+    const auto labels = cut_tree(tree, 4, k);
+    EXPECT_EQ(*std::max_element(labels.begin(), labels.end()) + 1, k);
+  }
+  // Many ties at random: noisy labels over few restarts.
+  std::mt19937 generator(7);
+  std::uniform_int_distribution<std::int64_t> label(0, 5);
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<std::vector<std::int64_t>> noisy(20, std::vector<std::int64_t>(120));
+    for (auto& labels : noisy) {
+      std::generate(labels.begin(), labels.end(), [&] { return label(generator); });
+    }
+    const ConsensusSummary summary = summarize_consensus(noisy, 6);
+    expect_valid(average_linkage(Matrix::Ones(120, 120) - summary.consensus), 120);
+    EXPECT_EQ(*std::max_element(summary.clusters.begin(), summary.clusters.end()), 5);
+  }
+}
+
+TEST(Consensus, AConsensusOfAllOnesHasNoCopheneticCorrelation) {
+  const ConsensusSummary summary = summarize_consensus({{0, 0, 0}, {2, 2, 2}}, 2);
+  EXPECT_TRUE(std::isnan(summary.cophenetic));
+  EXPECT_DOUBLE_EQ(summary.dispersion, 1.0);
+}
+
 TEST(CutTree, GivesTheRequestedNumberOfGroups) {
   const Matrix distance = random_distances(25, 9);
   const Dendrogram tree = average_linkage(distance);
+  expect_valid(tree, 25);
   for (const Index k : {1, 2, 5, 25}) {
     const auto labels = cut_tree(tree, 25, k);
     EXPECT_EQ(*std::max_element(labels.begin(), labels.end()) + 1, k);
