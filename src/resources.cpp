@@ -36,14 +36,21 @@ int threads_for_rank(int requested, int ranks_on_node) {
   return choose_thread_count(requested, cpus_available(), ranks_on_node, hardware);
 }
 
+namespace {
+int blas_threads_in_use = 1;  // as use_threads last set it
+}  // namespace
+
 void use_threads(int threads, ThreadUse use) {
-  const int blas_threads = use == ThreadUse::dense_products ? threads : 1;
-  Eigen::setNbThreads(blas_threads);
+  const int threads_for_blas = use == ThreadUse::dense_products ? threads : 1;
+  blas_threads_in_use = threads_for_blas;
+  Eigen::setNbThreads(threads_for_blas);
   omp_set_num_threads(threads);  // the project's own loops (sparse products)
 #ifdef MPINMF_HAVE_OPENBLAS
-  openblas_set_num_threads(blas_threads);
+  openblas_set_num_threads(threads_for_blas);
 #endif
 }
+
+int blas_threads() { return blas_threads_in_use; }
 
 double peak_memory_bytes() {
   rusage usage{};

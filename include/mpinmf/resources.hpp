@@ -23,6 +23,11 @@ enum class ThreadUse { dense_products, sparse_products };
 /// Sets the BLAS, Eigen and OpenMP thread counts for this process.
 void use_threads(int threads, ThreadUse use = ThreadUse::dense_products);
 
+/// BLAS's thread count as use_threads last set it. Where it is 1 (sparse V), the project's
+/// own loops may run BLAS calls on several threads at once; where BLAS has the threads, its
+/// idle workers spin on them, and the project's loops leave them alone.
+int blas_threads();
+
 /// Peak resident memory of this process so far, in bytes.
 double peak_memory_bytes();
 

@@ -1,6 +1,11 @@
 #include "mpinmf/rules/update_rule.hpp"
 
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
 #include "mpinmf/error.hpp"
+#include "mpinmf/resources.hpp"
 #include "mpinmf/rules/anls_bpp.hpp"
 #include "mpinmf/rules/column_blocks.hpp"
 #include "mpinmf/rules/hals.hpp"
@@ -21,14 +26,23 @@ double UpdateRule::update_and_gradient_norm(Eigen::Ref<Matrix> factor, const Mat
 double UpdateRule::update_and_gradient_norm_by_blocks(Eigen::Ref<Matrix> factor, const Matrix& gram,
                                                       const Eigen::Ref<const Matrix>& product,
                                                       const Penalty& penalty) const {
-  double squared_norm = 0.0;
-  for_each_column_block(factor.rows(), factor.cols(), [&](Index first, Index count) {
+  // Blocks are independent: where BLAS runs on one thread (sparse V), the rank's threads
+  // share them. Each block's norm has its own slot and the slots are summed in order, so the
+  // result does not depend on the number of threads.
+  const Index width = cache_block_columns(factor.rows());
+  const Index blocks = (factor.cols() + width - 1) / width;
+  std::vector<double> squared_norms(static_cast<std::size_t>(blocks), 0.0);
+#pragma omp parallel for schedule(static) if (blas_threads() == 1)
+  for (Index b = 0; b < blocks; ++b) {
+    const Index first = b * width;
+    const Index count = std::min(width, factor.cols() - first);
     auto block = factor.middleCols(first, count);
     const auto block_product = product.middleCols(first, count);
     update(block, gram, block_product, penalty);
-    squared_norm += projected_gradient_squared_norm(block, gram, block_product, penalty);
-  });
-  return squared_norm;
+    squared_norms[static_cast<std::size_t>(b)] =
+        projected_gradient_squared_norm(block, gram, block_product, penalty);
+  }
+  return std::accumulate(squared_norms.begin(), squared_norms.end(), 0.0);
 }
 
 std::unique_ptr<UpdateRule> make_update_rule(const RuleSettings& settings, Index rows,
