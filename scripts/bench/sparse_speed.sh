@@ -6,7 +6,7 @@
 #     and iterations (tol = 0, init = 'random'), 2 threads: wall time of fit / n_iter_, the
 #     loading excluded (median of RUNS fits);
 #   - the bound: the two products that read V (V Hᵀ and Wᵀ V) with the engine's types and
-#     Eigen expressions on a random block of the same size per rank (build/mpinmf_spmm_pair).
+#     its own kernels on a random block of the same size per rank (build/mpinmf_spmm_pair).
 # Targets (sparse-input issue): scikit-learn / mpinmf ≥ 5 for mu vs mu and cd vs hals.
 # The mpinmf / product-pair ratio shows how much of an iteration is spent outside the products.
 # `hals` runs several inner sweeps per iteration (automatic: up to 5) where scikit-learn's 'cd'
