@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages mpinmf needs to build, test and run, only when one is missing.
+# With package names as arguments, installs those instead (the benchmarks' peers: scikit-learn,
+# R), again only when missing.
 set -euo pipefail
 
 packages=(
@@ -13,6 +15,10 @@ packages=(
   clang libclang-rt-14-dev   # scripts/fuzz.sh: clang and its libFuzzer runtime
   slurmctld slurmd slurm-client munge   # scripts/slurm-local/: a one-node Slurm for the slurm/ tests
 )
+
+if [ $# -gt 0 ]; then
+  packages=("$@")
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -27,23 +27,8 @@ k=${4:-20}
 iterations=${5:-20}
 runs=${6:-3}
 
-# scikit-learn and SciPy from Debian, installed only when missing (as scripts/setup-deps.sh
-# does for the build's packages; the test suite does not need them).
-missing=()
-for package in python3-sklearn python3-scipy; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$package")
-  fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "sparse_speed: installing ${missing[*]}"
-  sudo_cmd=()
-  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
+# scikit-learn and SciPy from Debian, installed only when missing.
+bash "$MPINMF_ROOT/scripts/setup-deps.sh" python3-sklearn python3-scipy
 bash "$MPINMF_ROOT/scripts/build.sh" >/dev/null
 work=$(mktemp -d /tmp/mpinmf-sparse-speed-XXXXXX)
 trap 'rm -rf "$work"' EXIT
