@@ -18,6 +18,7 @@
 #include "mpinmf/partition.hpp"
 #include "mpinmf/resources.hpp"
 #include "mpinmf/types.hpp"
+#include "pair_timing.hpp"
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
@@ -56,15 +57,13 @@ int main(int argc, char** argv) {
     const double start = MPI_Wtime();
     WtV.noalias() = W.transpose() * V;
     VHt.noalias() = V * H.transpose();
-    double elapsed = MPI_Wtime() - start;
-    MPI_Allreduce(MPI_IN_PLACE, &elapsed, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    const double elapsed = mpinmf::bench::slowest(MPI_Wtime() - start);
     if (repeat > 0) {
       seconds.push_back(elapsed);
     }
   }
-  std::sort(seconds.begin(), seconds.end());
   if (rank == 0) {
-    std::cout << "gemm_pair_seconds " << seconds[seconds.size() / 2] << " threads " << threads
+    std::cout << "gemm_pair_seconds " << mpinmf::bench::median(seconds) << " threads " << threads
               << " checksum " << (WtV.sum() + VHt.sum() > 0 ? "ok" : "zero") << "\n";
   }
   MPI_Finalize();

@@ -26,10 +26,13 @@
 #include "mpinmf/partition.hpp"
 #include "mpinmf/resources.hpp"
 #include "mpinmf/types.hpp"
+#include "pair_timing.hpp"
 
 namespace {
 
 using mpinmf::Index;
+using mpinmf::bench::median;
+using mpinmf::bench::slowest;
 
 mpinmf::SparseRowMatrix random_rows(Index rows, Index columns, Index per_row, std::uint64_t seed) {
   std::mt19937_64 generator(seed);
@@ -50,16 +53,6 @@ mpinmf::SparseRowMatrix random_rows(Index rows, Index columns, Index per_row, st
   std::generate(values.begin(), values.end(), [&] { return 1.0 - value(generator); });
   return Eigen::Map<const mpinmf::SparseRowMatrix>(rows, columns, rows * per_row, pointers.data(),
                                                    indices.data(), values.data());
-}
-
-double slowest(double seconds) {
-  MPI_Allreduce(MPI_IN_PLACE, &seconds, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-  return seconds;
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
 }
 
 }  // namespace
