@@ -55,10 +55,19 @@ Penalties (scikit-learn's names and scaling, so settings carry across):
   with α = --alpha-W / --alpha-H, ρ = --l1-ratio, V m × n. L1 (ρ = 1) makes factors
   sparse, L2 (ρ = 0) keeps them small.
 
+Precision (--precision single): V is held in single precision, the factors, the rules
+and every sum in double. Dense V takes half the memory and its two products run about
+twice as fast; sparse V saves a quarter of its memory. The result is a factorization of V
+rounded to 7 digits: its relative error stays within about 1e-5 of double's.
+
 Exit status: 0 on success, 1 when the run fails (bad input, I/O error), 2 for a usage
 error, 75 when a signal (SIGTERM, SIGINT, SIGUSR1) stopped the run after it wrote a
 checkpoint: run again with --resume. Every rank exits with the same status.
 )";
+
+constexpr const char* kPrecisionHelp =
+    "double, or single: V held in single precision, half the memory and about twice the speed "
+    "for dense V; the factors and sums stay double (see Precision in mpinmf --help)";
 
 }  // namespace
 
@@ -355,6 +364,7 @@ CommandLine parse_survey(const std::vector<std::string>& arguments) {
   double learning_rate = 0.0;
   std::string algorithm = "hals";
   std::string format = "auto";
+  std::string precision = "double";
   o.stopping.tolerance = 1e-5;
   o.stopping.max_iterations = 1000;
   po::options_description all("Options");
@@ -396,12 +406,15 @@ CommandLine parse_survey(const std::vector<std::string>& arguments) {
       po::value(&o.consensus_columns)->value_name("N")->default_value(o.consensus_columns),
       "compute the consensus on at most this many columns (it needs n² memory on rank 0)")(
       "threads", po::value(&o.threads)->value_name("N")->default_value(0),
-      "BLAS threads per rank (0: automatic)")("help,h", "show this help");
+      "BLAS threads per rank (0: automatic)")(
+      "precision", po::value(&precision)->value_name("P")->default_value(precision),
+      kPrecisionHelp)("help,h", "show this help");
   parse_arguments(result, arguments, all, kSurveyUsage, [&](const po::variables_map& values) {
     if (values.count("learning-rate") != 0U) {
       o.rule.learning_rate = learning_rate;
     }
     o.format = parse_input_format(format);
+    o.precision = parse_precision(precision);
     o.rule.algorithm = parse_algorithm(algorithm);
     if (!ranks.empty()) {
       o.ranks = parse_rank_list(ranks);
@@ -431,6 +444,7 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   RunOptions& o = result.options;
   std::string algorithm = "mu";
   std::string format = "auto";
+  std::string precision = "double";
   double learning_rate = 0.0;
   double alpha_H = 0.0;
 
@@ -527,8 +541,10 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   run.add_options()(
       "threads", po::value(&o.threads)->value_name("N")->default_value(0),
       "BLAS threads per rank (0: the cores this rank may use, shared among the node's ranks)")(
-      "print-every", po::value(&o.print_every)->value_name("N")->default_value(o.print_every),
-      "print a progress line every N iterations (0: only the summary)")(
+      "precision", po::value(&precision)->value_name("P")->default_value(precision),
+      kPrecisionHelp)("print-every",
+                      po::value(&o.print_every)->value_name("N")->default_value(o.print_every),
+                      "print a progress line every N iterations (0: only the summary)")(
       "skip-resource-check", po::bool_switch(&o.skip_resource_check),
       "run even when the check made before V is read says the memory of a node or the disk "
       "space for the output falls short: for when its estimate is too cautious (it counts "
@@ -546,6 +562,7 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
     }
     o.rule.algorithm = parse_algorithm(algorithm);
     o.format = parse_input_format(format);
+    o.precision = parse_precision(precision);
     if (values.count("learning-rate") != 0U) {
       o.rule.learning_rate = learning_rate;
     }

@@ -62,39 +62,40 @@ HistoryEntry evaluate(int iteration, const MonitorSums& sums, const Matrix& H, c
 
 }  // namespace
 
-double exact_squared_residual(Communicator& comm, const RowMatrix& local_rows,
+template <typename LocalRows>
+double exact_squared_residual(Communicator& comm, const LocalRows& local_rows,
                               const Factors& factors) {
-  double local = 0.0;
-  RowMatrix residual;
-  for (Index begin = 0; begin < local_rows.rows(); begin += kResidualBlockRows) {
-    const Index count = std::min(kResidualBlockRows, local_rows.rows() - begin);
-    residual.noalias() = -factors.W.middleRows(begin, count) * factors.H;
-    residual += local_rows.middleRows(begin, count);
-    local += residual.squaredNorm();
-  }
-  return comm.sum(local);
-}
-
-double exact_squared_residual(Communicator& comm, const SparseRowMatrix& local_rows,
-                              const Factors& factors) {
-  // At the nonzeros, (v − wh)² term by term; at the zeros, ‖WH‖² less its share at the
-  // nonzeros, from the Grams: nnz·k work instead of the m·n·k of forming WH.
   const RowMatrix& W = factors.W;
   const Matrix& H = factors.H;
-  double at_nonzeros = 0.0;
-  double wh_at_nonzeros = 0.0;
-  for (Index i = 0; i < local_rows.outerSize(); ++i) {
-    for (SparseRowMatrix::InnerIterator entry(local_rows, i); entry; ++entry) {
-      const double wh = W.row(i).dot(H.col(entry.col()));
-      at_nonzeros += (entry.value() - wh) * (entry.value() - wh);
-      wh_at_nonzeros += wh * wh;
+  if constexpr (!is_sparse_v<LocalRows>) {
+    double local = 0.0;
+    RowMatrix residual;
+    for (Index begin = 0; begin < local_rows.rows(); begin += kResidualBlockRows) {
+      const Index count = std::min(kResidualBlockRows, local_rows.rows() - begin);
+      residual.noalias() = -W.middleRows(begin, count) * H;
+      residual += local_rows.middleRows(begin, count).template cast<double>();
+      local += residual.squaredNorm();
     }
+    return comm.sum(local);
+  } else {
+    // At the nonzeros, (v − wh)² term by term; at the zeros, ‖WH‖² less its share at the
+    // nonzeros, from the Grams: nnz·k work instead of the m·n·k of forming WH.
+    double at_nonzeros = 0.0;
+    double wh_at_nonzeros = 0.0;
+    for (Index i = 0; i < local_rows.outerSize(); ++i) {
+      for (typename LocalRows::InnerIterator entry(local_rows, i); entry; ++entry) {
+        const double wh = W.row(i).dot(H.col(entry.col()));
+        const double v = entry.value();
+        at_nonzeros += (v - wh) * (v - wh);
+        wh_at_nonzeros += wh * wh;
+      }
+    }
+    const Matrix HHt = H * H.transpose();
+    const Matrix WtW = W.transpose() * W;
+    std::array<double, 2> sums{at_nonzeros, WtW.cwiseProduct(HHt).sum() - wh_at_nonzeros};
+    comm.sum(sums.data(), 2);
+    return sums[0] + std::max(sums[1], 0.0);
   }
-  const Matrix HHt = H * H.transpose();
-  const Matrix WtW = W.transpose() * W;
-  std::array<double, 2> sums{at_nonzeros, WtW.cwiseProduct(HHt).sum() - wh_at_nonzeros};
-  comm.sum(sums.data(), 2);
-  return sums[0] + std::max(sums[1], 0.0);
 }
 
 template <typename LocalRows>
@@ -117,8 +118,8 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   Matrix WtW(k, k);
   Matrix HHt = H * H.transpose();
   RowMatrix VHt;
-  times_h_transposed(V, H, VHt);
-  const ColumnSplit split = column_split(V);
+  LocalProducts<LocalRows> products(V);
+  products.times_h_transposed(H, VHt);
   MonitorSums sums(k);
 
   // ‖P(∇)‖² of an iterate = its W part (known once W is updated) + its H part (known once
@@ -127,7 +128,7 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
       projected_gradient_squared_norm(W.transpose(), HHt, VHt.transpose(), penalties.W);
   auto products_for_H = [&] {
     WtW = sums.gram();
-    w_transposed_times(W, V, WtV, split);
+    products.w_transposed_times(W, WtV);
     comm.reduce_scatter_columns(WtV, blocks, WtV_own);
     return w_gradient_of_last + projected_gradient_squared_norm(own_H(), WtW, WtV_own, penalties.H);
   };
@@ -158,7 +159,7 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
     kill_if_planned(FaultPoint::kill, comm.rank(), iteration);
 
     HHt.noalias() = H * H.transpose();
-    times_h_transposed(V, H, VHt);
+    products.times_h_transposed(H, VHt);
     w_gradient_of_last =
         rule.update_and_gradient_norm(W.transpose(), HHt, VHt.transpose(), penalties.W);
     if (fault_planned(FaultPoint::nan, comm.rank(), iteration) && W.size() > 0) {
@@ -206,11 +207,12 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   return result;
 }
 
-template EngineResult factorize(Communicator&, const RowMatrix&, double, Factors&,
-                                const UpdateRule&, const Penalties&, const StoppingCriteria&,
-                                const LoopHooks&, const LoopStart&);
-template EngineResult factorize(Communicator&, const SparseRowMatrix&, double, Factors&,
-                                const UpdateRule&, const Penalties&, const StoppingCriteria&,
-                                const LoopHooks&, const LoopStart&);
+#define MPINMF_INSTANTIATE_ENGINE(LocalRows)                                                    \
+  template double exact_squared_residual(Communicator&, const LocalRows&, const Factors&);      \
+  template EngineResult factorize(Communicator&, const LocalRows&, double, Factors&,            \
+                                  const UpdateRule&, const Penalties&, const StoppingCriteria&, \
+                                  const LoopHooks&, const LoopStart&);
+MPINMF_FOR_EACH_LOCAL_ROWS(MPINMF_INSTANTIATE_ENGINE)
+#undef MPINMF_INSTANTIATE_ENGINE
 
 }  // namespace mpinmf

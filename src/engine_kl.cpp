@@ -98,9 +98,10 @@ EngineResult factorize_kl(Communicator& comm, const LocalRows& local_rows, doubl
   return result;
 }
 
-template EngineResult factorize_kl(Communicator&, const RowMatrix&, double, Factors&, double,
-                                   const StoppingCriteria&, const LoopHooks&, const LoopStart&);
-template EngineResult factorize_kl(Communicator&, const SparseRowMatrix&, double, Factors&, double,
-                                   const StoppingCriteria&, const LoopHooks&, const LoopStart&);
+#define MPINMF_INSTANTIATE_KL_ENGINE(LocalRows)                                                 \
+  template EngineResult factorize_kl(Communicator&, const LocalRows&, double, Factors&, double, \
+                                     const StoppingCriteria&, const LoopHooks&, const LoopStart&);
+MPINMF_FOR_EACH_LOCAL_ROWS(MPINMF_INSTANTIATE_KL_ENGINE)
+#undef MPINMF_INSTANTIATE_KL_ENGINE
 
 }  // namespace mpinmf

@@ -10,19 +10,35 @@
 
 namespace mpinmf {
 
+namespace {
+
+/// The entries V stores (for sparse V, its nonzeros), as one array of doubles.
+template <typename LocalRows>
+auto stored_values(const LocalRows& V) {
+  if constexpr (is_sparse_v<LocalRows>) {
+    return V.coeffs().template cast<double>();
+  } else {
+    return V.array().template cast<double>();
+  }
+}
+
+}  // namespace
+
 double LoadedMatrix::mean() const {
   return sum / (static_cast<double>(plan.rows) * static_cast<double>(plan.columns));
 }
 
 LoadedMatrix load_matrix(Communicator& comm, const io::InputPlan& plan) {
   LoadedMatrix loaded{plan, io::read_input(comm, plan)};
-  // Sparse rows are validated as they are read; dense ones here.
-  if (const auto* dense = std::get_if<RowMatrix>(&loaded.local.V)) {
-    io::require_nonnegative_finite(comm, *dense, loaded.local.rows.begin, plan.source);
-  }
   std::array<double, 2> totals = std::visit(
-      [](const auto& V) {
-        return std::array<double, 2>{V.sum(), V.squaredNorm()};
+      [&](const auto& V) {
+        // Sparse rows are validated as they are read; dense ones here.
+        if constexpr (!is_sparse_v<std::decay_t<decltype(V)>>) {
+          io::require_nonnegative_finite(comm, V, loaded.local.rows.begin, plan.source);
+        }
+        // Summed in double whatever V's precision: ‖V‖² sets every relative error.
+        const auto values = stored_values(V);
+        return std::array<double, 2>{values.sum(), values.square().sum()};
       },
       loaded.local.V);
   comm.sum(totals.data(), 2);

@@ -3,6 +3,7 @@
 #include <iomanip>
 #include <ostream>
 #include <span>
+#include <variant>
 
 #include "mpinmf/io/matrix_file.hpp"
 #include "mpinmf/synthetic.hpp"
@@ -27,7 +28,8 @@ void run_generation(Communicator& comm, const GenerateOptions& options, std::ost
     H = planted_H(spec);
     W = planted_W_rows(spec, rows);
     clusters = planted_column_clusters(spec);
-    local.V = synthetic_rows(spec, rows, W, H);
+    std::visit([&](auto&& block) { local.V = std::forward<decltype(block)>(block); },
+               synthetic_rows(spec, rows, W, H));
   });
   const std::int64_t nonzeros = comm.sum_counts(io::nonzero_entries(local));
 

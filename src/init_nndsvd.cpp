@@ -139,6 +139,20 @@ void settle_small_entries(Eigen::MatrixBase<Derived>& factor, Index first_row, s
   }
 }
 
+/// V X and Xᵀ V for a thin X, in V's precision: a single-precision V sketches in single
+/// precision, which a start needs no better, and no double copy of V is made.
+template <typename LocalRows>
+Matrix times(const LocalRows& V, const Matrix& X) {
+  using Scalar = typename LocalRows::Scalar;
+  return (V * X.template cast<Scalar>()).template cast<double>();
+}
+
+template <typename LocalRows>
+Matrix transposed_times(const Matrix& X, const LocalRows& V) {
+  using Scalar = typename LocalRows::Scalar;
+  return (X.transpose().template cast<Scalar>() * V).template cast<double>();
+}
+
 }  // namespace
 
 template <typename LocalRows>
@@ -151,15 +165,17 @@ TruncatedSvd randomized_svd(Communicator& comm, const LocalRows& local_rows, Ind
   const auto total_rows = static_cast<Index>(comm.sum(static_cast<double>(rows.size())));
   const Index width = std::min({k + oversampling, columns, total_rows});
 
-  Matrix basis = orthonormal_basis(comm, local_rows * sketching_matrix(seed, columns, width), true);
+  Matrix basis =
+      orthonormal_basis(comm, times(local_rows, sketching_matrix(seed, columns, width)), true);
   for (int pass = 0; pass < power_iterations; ++pass) {
     // Re-orthonormalizing between V and Vᵀ keeps the small singular values above the floor
     // that a plain (V Vᵀ)^q Ω would push them under.
-    Matrix row_space = local_rows.transpose() * basis;
+    Matrix row_space = transposed_times(basis, local_rows).transpose();
     comm.sum(row_space);
-    basis = orthonormal_basis(comm, local_rows * orthonormal_basis(comm, row_space, false), true);
+    basis =
+        orthonormal_basis(comm, times(local_rows, orthonormal_basis(comm, row_space, false)), true);
   }
-  Matrix projected = basis.transpose() * local_rows;
+  Matrix projected = transposed_times(basis, local_rows);
   comm.sum(projected);
 
   TruncatedSvd result;
@@ -196,13 +212,12 @@ Factors nndsvd_factors(Communicator& comm, const LocalRows& local_rows, IndexRan
   return factors;
 }
 
-template TruncatedSvd randomized_svd(Communicator&, const RowMatrix&, IndexRange, Index,
-                                     std::uint64_t, int, int);
-template TruncatedSvd randomized_svd(Communicator&, const SparseRowMatrix&, IndexRange, Index,
-                                     std::uint64_t, int, int);
-template Factors nndsvd_factors(Communicator&, const RowMatrix&, IndexRange, Index, NndsvdVariant,
-                                std::uint64_t, double);
-template Factors nndsvd_factors(Communicator&, const SparseRowMatrix&, IndexRange, Index,
-                                NndsvdVariant, std::uint64_t, double);
+#define MPINMF_INSTANTIATE_NNDSVD(LocalRows)                                               \
+  template TruncatedSvd randomized_svd(Communicator&, const LocalRows&, IndexRange, Index, \
+                                       std::uint64_t, int, int);                           \
+  template Factors nndsvd_factors(Communicator&, const LocalRows&, IndexRange, Index,      \
+                                  NndsvdVariant, std::uint64_t, double);
+MPINMF_FOR_EACH_LOCAL_ROWS(MPINMF_INSTANTIATE_NNDSVD)
+#undef MPINMF_INSTANTIATE_NNDSVD
 
 }  // namespace mpinmf

@@ -15,15 +15,17 @@ namespace mpinmf {
 
 namespace {
 
-/// A CSR block's arrays, as the kernels read them.
+/// A CSR block's arrays, as the kernels read them; values double or float.
+template <typename Value>
 struct CsrArrays {
   const std::int64_t* row_pointer;
   const std::int64_t* columns;
-  const double* values;
+  const Value* values;
   std::int64_t nonzeros;
 };
 
-CsrArrays arrays_of(const SparseRowMatrix& V) {
+template <typename Value>
+CsrArrays<Value> arrays_of(const Eigen::SparseMatrix<Value, Eigen::RowMajor, std::int64_t>& V) {
   return {V.outerIndexPtr(), V.innerIndexPtr(), V.valuePtr(), V.nonZeros()};
 }
 
@@ -44,8 +46,10 @@ inline void prefetch_column(const double* column, Index k) {
 }
 
 /// Rows [first, last) of V Hᵀ, into row-major `out`.
-MPINMF_VECTOR_CLONES void rows_times_h_transposed(const CsrArrays& V, Index first, Index last,
-                                                  const double* H, Index k, double* out) {
+template <typename Value>
+[[gnu::always_inline]] inline void rows_times_h_transposed(const CsrArrays<Value>& V, Index first,
+                                                           Index last, const double* H, Index k,
+                                                           double* out) {
   const std::int64_t prefetch_end = V.row_pointer[last];
   for (Index i = first; i < last; ++i) {
     double* out_row = out + i * k;
@@ -54,7 +58,7 @@ MPINMF_VECTOR_CLONES void rows_times_h_transposed(const CsrArrays& V, Index firs
       if (p + kPrefetchDistance < prefetch_end) {
         prefetch_column<0>(H + V.columns[p + kPrefetchDistance] * k, k);
       }
-      const double value = V.values[p];
+      const auto value = static_cast<double>(V.values[p]);
       const double* h_column = H + V.columns[p] * k;
 #pragma omp simd
       for (Index c = 0; c < k; ++c) {
@@ -65,9 +69,11 @@ MPINMF_VECTOR_CLONES void rows_times_h_transposed(const CsrArrays& V, Index firs
 }
 
 /// Columns [first, last) of Wᵀ V, added into column-major `out`.
-MPINMF_VECTOR_CLONES void add_w_transposed_times_columns(const CsrArrays& V, Index rows,
-                                                         const double* W, Index k, Index first,
-                                                         Index last, double* out) {
+template <typename Value>
+[[gnu::always_inline]] inline void add_w_transposed_times_columns(const CsrArrays<Value>& V,
+                                                                  Index rows, const double* W,
+                                                                  Index k, Index first, Index last,
+                                                                  double* out) {
   for (Index i = 0; i < rows; ++i) {
     // A canonical CSR row has sorted columns: this range's are one run of them.
     const std::int64_t* row_begin = V.columns + V.row_pointer[i];
@@ -84,7 +90,7 @@ MPINMF_VECTOR_CLONES void add_w_transposed_times_columns(const CsrArrays& V, Ind
           prefetch_column<1>(out + ahead * k, k);
         }
       }
-      const double value = V.values[p];
+      const auto value = static_cast<double>(V.values[p]);
       double* out_column = out + V.columns[p] * k;
 #pragma omp simd
       for (Index c = 0; c < k; ++c) {
@@ -94,60 +100,111 @@ MPINMF_VECTOR_CLONES void add_w_transposed_times_columns(const CsrArrays& V, Ind
   }
 }
 
-}  // namespace
-
-void times_h_transposed(const RowMatrix& V, const Matrix& H, RowMatrix& out) {
-  out.noalias() = V * H.transpose();
+// The kernels compiled for each vector width (vector_clones.hpp), once per value type.
+MPINMF_VECTOR_CLONES void rows_times_h_transposed_cloned(const CsrArrays<double>& V, Index first,
+                                                         Index last, const double* H, Index k,
+                                                         double* out) {
+  rows_times_h_transposed(V, first, last, H, k, out);
+}
+MPINMF_VECTOR_CLONES void rows_times_h_transposed_cloned(const CsrArrays<float>& V, Index first,
+                                                         Index last, const double* H, Index k,
+                                                         double* out) {
+  rows_times_h_transposed(V, first, last, H, k, out);
+}
+MPINMF_VECTOR_CLONES void add_w_transposed_times_columns_cloned(const CsrArrays<double>& V,
+                                                                Index rows, const double* W,
+                                                                Index k, Index first, Index last,
+                                                                double* out) {
+  add_w_transposed_times_columns(V, rows, W, k, first, last, out);
+}
+MPINMF_VECTOR_CLONES void add_w_transposed_times_columns_cloned(const CsrArrays<float>& V,
+                                                                Index rows, const double* W,
+                                                                Index k, Index first, Index last,
+                                                                double* out) {
+  add_w_transposed_times_columns(V, rows, W, k, first, last, out);
 }
 
-void times_h_transposed(const SparseRowMatrix& V, const Matrix& H, RowMatrix& out) {
-  out.resize(V.rows(), H.rows());
-  const CsrArrays arrays = arrays_of(V);
+template <typename Value>
+void sparse_times_h_transposed(const CsrArrays<Value>& V, Index rows, const Matrix& H,
+                               RowMatrix& out) {
+  out.resize(rows, H.rows());
   // Chunks of rows handed out as threads come free: row lengths vary, rows per thread not.
   constexpr Index kRowsPerChunk = 1024;
-  const Index chunks = (V.rows() + kRowsPerChunk - 1) / kRowsPerChunk;
+  const Index chunks = (rows + kRowsPerChunk - 1) / kRowsPerChunk;
 #pragma omp parallel for schedule(dynamic, 1)
   for (Index chunk = 0; chunk < chunks; ++chunk) {
     const Index first = chunk * kRowsPerChunk;
-    const Index last = std::min(V.rows(), first + kRowsPerChunk);
-    rows_times_h_transposed(arrays, first, last, H.data(), H.rows(), out.data());
+    const Index last = std::min(rows, first + kRowsPerChunk);
+    rows_times_h_transposed_cloned(V, first, last, H.data(), H.rows(), out.data());
   }
 }
 
-ColumnSplit column_split(const RowMatrix& /*V*/) { return {}; }
+template <typename Value>
+void sparse_w_transposed_times(const CsrArrays<Value>& V, Index rows, Index columns,
+                               const RowMatrix& W, const std::vector<Index>& ranges, Matrix& out) {
+  out.setZero(W.cols(), columns);
+  const auto parts = static_cast<int>(ranges.size()) - 1;
+#pragma omp parallel for schedule(static, 1)
+  for (int part = 0; part < parts; ++part) {
+    add_w_transposed_times_columns_cloned(V, rows, W.data(), W.cols(),
+                                          ranges[static_cast<std::size_t>(part)],
+                                          ranges[static_cast<std::size_t>(part) + 1], out.data());
+  }
+}
 
-ColumnSplit column_split(const SparseRowMatrix& V) {
+/// Column ranges, one per thread, holding nearly equal nonzeros of a CSR block.
+std::vector<Index> nonzero_balanced_columns(const std::int64_t* column_indices,
+                                            std::int64_t nonzeros, Index columns) {
   const int threads = omp_get_max_threads();
   if (threads < 2) {
-    return {0, V.cols()};
+    return {0, columns};
   }
-  std::vector<std::int64_t> column_pointer(static_cast<std::size_t>(V.cols()) + 1, 0);
-  const std::span<const std::int64_t> columns(V.innerIndexPtr(),
-                                              static_cast<std::size_t>(V.nonZeros()));
-  for (const std::int64_t column : columns) {
+  std::vector<std::int64_t> column_pointer(static_cast<std::size_t>(columns) + 1, 0);
+  for (const std::int64_t column :
+       std::span<const std::int64_t>(column_indices, static_cast<std::size_t>(nonzeros))) {
     ++column_pointer[static_cast<std::size_t>(column) + 1];
   }
   std::partial_sum(column_pointer.begin(), column_pointer.end(), column_pointer.begin());
   return nnz_balanced_boundaries(column_pointer, threads);
 }
 
-void w_transposed_times(const RowMatrix& W, const RowMatrix& V, Matrix& out,
-                        const ColumnSplit& /*split*/) {
-  out.noalias() = W.transpose() * V;
-}
+}  // namespace
 
-void w_transposed_times(const RowMatrix& W, const SparseRowMatrix& V, Matrix& out,
-                        const ColumnSplit& split) {
-  out.setZero(W.cols(), V.cols());
-  const CsrArrays arrays = arrays_of(V);
-  const std::vector<Index>& ranges = split;
-  const auto parts = static_cast<int>(ranges.size()) - 1;
-#pragma omp parallel for schedule(static, 1)
-  for (int part = 0; part < parts; ++part) {
-    add_w_transposed_times_columns(arrays, V.rows(), W.data(), W.cols(),
-                                   ranges[static_cast<std::size_t>(part)],
-                                   ranges[static_cast<std::size_t>(part) + 1], out.data());
+template <typename LocalRows>
+LocalProducts<LocalRows>::LocalProducts(const LocalRows& V) : V_(V) {
+  if constexpr (is_sparse_v<LocalRows>) {
+    column_split_ = nonzero_balanced_columns(V.innerIndexPtr(), V.nonZeros(), V.cols());
   }
 }
+
+template <typename LocalRows>
+void LocalProducts<LocalRows>::times_h_transposed(const Matrix& H, RowMatrix& out) {
+  if constexpr (is_sparse_v<LocalRows>) {
+    sparse_times_h_transposed(arrays_of(V_), V_.rows(), H, out);
+  } else if constexpr (std::is_same_v<typename LocalRows::Scalar, float>) {
+    narrow_.H = H.cast<float>();
+    narrow_.VHt.noalias() = V_ * narrow_.H.transpose();
+    out = narrow_.VHt.template cast<double>();
+  } else {
+    out.noalias() = V_ * H.transpose();
+  }
+}
+
+template <typename LocalRows>
+void LocalProducts<LocalRows>::w_transposed_times(const RowMatrix& W, Matrix& out) {
+  if constexpr (is_sparse_v<LocalRows>) {
+    sparse_w_transposed_times(arrays_of(V_), V_.rows(), V_.cols(), W, column_split_, out);
+  } else if constexpr (std::is_same_v<typename LocalRows::Scalar, float>) {
+    narrow_.W = W.cast<float>();
+    narrow_.WtV.noalias() = narrow_.W.transpose() * V_;
+    out = narrow_.WtV.template cast<double>();
+  } else {
+    out.noalias() = W.transpose() * V_;
+  }
+}
+
+#define MPINMF_INSTANTIATE_LOCAL_PRODUCTS(LocalRows) template class LocalProducts<LocalRows>;
+MPINMF_FOR_EACH_LOCAL_ROWS(MPINMF_INSTANTIATE_LOCAL_PRODUCTS)
+#undef MPINMF_INSTANTIATE_LOCAL_PRODUCTS
 
 }  // namespace mpinmf

@@ -70,6 +70,16 @@ InputFormat parse_input_format(const std::string& name) {
   return parse_choice(name, kFormats, "--format", "format");
 }
 
+Precision parse_precision(const std::string& name) {
+  constexpr std::pair<const char*, Precision> kPrecisions[] = {
+      {"double", Precision::double_precision}, {"single", Precision::single_precision}};
+  return parse_choice(name, kPrecisions, "--precision", "precision");
+}
+
+std::string precision_name(Precision precision) {
+  return precision == Precision::single_precision ? "single" : "double";
+}
+
 OutputLayout parse_output_layout(const std::string& name) {
   constexpr std::pair<const char*, OutputLayout> kLayouts[] = {{"auto", OutputLayout::automatic},
                                                                {"csr", OutputLayout::csr},

@@ -93,8 +93,14 @@ std::int64_t rule_scratch_bytes(Algorithm algorithm, Index k, Index columns) {
 std::int64_t frobenius_loop_bytes(const Workload& workload, Index rows_here, Index own_columns) {
   const Index k = workload.components;
   const Index n = workload.columns;
-  // Held throughout: WᵀV (k × n) and this rank's columns of it, VHᵀ (m_p × k), three k × k.
-  const std::int64_t held = doubles(k * n + k * own_columns + rows_here * k + 3 * k * k);
+  // Held throughout: WᵀV (k × n) and this rank's columns of it, VHᵀ (m_p × k), three k × k,
+  // and for a dense single-precision V, float copies of both factors and both products.
+  const std::int64_t narrow_copies =
+      workload.value_bytes < 8 && workload.sparse_entries == 0
+          ? 2 * static_cast<std::int64_t>(sizeof(float)) * (rows_here + n) * k
+          : 0;
+  const std::int64_t held =
+      doubles(k * n + k * own_columns + rows_here * k + 3 * k * k) + narrow_copies;
   // The largest of what comes and goes: W's gradient and its transpose, either half's rule
   // scratch, or the exact residual's block of rows and its product.
   const std::int64_t passing =
@@ -248,10 +254,13 @@ Workload run_workload(const RunOptions& options, Index rows, Index columns, int 
   workload.svd_start = options.init_file.empty() && options.init != "random";
   workload.threads = threads;
   workload.max_iterations = options.stopping.max_iterations;
+  workload.value_bytes = options.precision == Precision::single_precision ? 4 : 8;
   return workload;
 }
 
-// A CSR entry (8-byte value, 8-byte column) and a coordinate triplet in transit.
+// A CSR entry's column (its value is Workload::value_bytes), a double CSR entry as the readers
+// assemble it, and a coordinate triplet in transit.
+constexpr std::int64_t kColumnIndexBytes = 8;
 constexpr std::int64_t kSparseEntryBytes = 16;
 constexpr std::int64_t kTripletBytes = 24;
 
@@ -268,18 +277,21 @@ MemoryEstimate estimate_rank_memory(const Workload& workload, Index rows_here, i
           ? 0
           : ceil_div(workload.sparse_entries * std::max<Index>(rows_here, 1),
                      std::max<Index>(workload.rows, 1));
-  estimate.v_block = workload.sparse_entries == 0
-                         ? doubles(rows_here * n)
-                         : entries_here * kSparseEntryBytes + doubles(rows_here + 1);
+  estimate.v_block =
+      workload.sparse_entries == 0
+          ? workload.value_bytes * rows_here * n
+          : entries_here * (kColumnIndexBytes + workload.value_bytes) + doubles(rows_here + 1);
   estimate.factors = doubles(rows_here * k + k * n);
   estimate.process = kProcessBytes;
 
   // Phases follow one another, each freeing what it allocated, so the workspace is the
   // largest of them (V and the factors live throughout).
   // Reading V; the H of --init-file is also copied once to be validated. A sparse read also
-  // holds the file's arrays and, where entries change ranks, triplets sent and received.
+  // holds the file's arrays and, where entries change ranks, triplets sent and received; it
+  // assembles the block in double, which a single-precision run then narrows.
   const std::int64_t reading =
-      kFileIoBytes + doubles(k * n) + entries_here * (kSparseEntryBytes + 2 * kTripletBytes);
+      kFileIoBytes + doubles(k * n) +
+      entries_here * (kSparseEntryBytes + 2 * kTripletBytes + 8 - workload.value_bytes);
   const std::int64_t start = workload.svd_start ? svd_start_bytes(workload, rows_here) : 0;
   // Open MPI's reduce-scatter keeps up to two buffers the size of the whole k × n product.
   const std::int64_t reduce_scatter = ranks > 1 ? doubles(2 * k * n) : 0;

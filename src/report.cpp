@@ -66,7 +66,7 @@ void print_summary(std::ostream& out, const RunSummary& s) {
                               (static_cast<double>(s.rows) * static_cast<double>(s.columns)))
         << "%), max/mean per rank " << format("%.3f", s.nonzero_imbalance);
   }
-  out << "\n"
+  out << ", " << s.precision << " precision\n"
       << "  iterations       " << s.iterations << " (" << s.stop_reason << ")\n"
       << "  relative error   " << format("%.6e", s.relative_error) << " (start "
       << format("%.6e", s.initial_relative_error) << ")\n"
@@ -120,6 +120,7 @@ std::string summary_json(const RunSummary& s) {
   field("rank", s.rank);
   text("input", s.input);
   field("sparse", s.sparse ? "true" : "false");
+  text("precision", s.precision);
   field("nonzeros", s.nonzeros);
   field("nonzero_imbalance", s.nonzero_imbalance);
   field("ranks", s.ranks);

@@ -77,6 +77,7 @@ std::vector<io::Attribute> provenance_attributes(const RunOptions& options,
       {"init", start},
       {"normalize", options.normalize},
       {"ranks", static_cast<std::int64_t>(comm.size())},
+      {"precision", precision_name(options.precision)},
       {"input", options.input},
       {"dataset", options.dataset},
       {"version", std::string(MPINMF_VERSION)},
@@ -120,8 +121,8 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
                         "a checkpoint is there: pass --resume " + checkpoint +
                             " to continue from it, or --overwrite to start afresh");
   const io::InputPlan input = io_clock.time([&] {
-    return io::inspect_input(comm,
-                             {options.input, options.dataset, options.format, options.transpose});
+    return io::inspect_input(comm, {options.input, options.dataset, options.format,
+                                    options.transpose, options.precision});
   });
   const io::DenseShape shape{input.rows, input.columns};
   const std::string& source = input.source;
@@ -240,9 +241,10 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
   summary.rank = options.rank;
   summary.input = input.description;
   summary.sparse = input.sparse();
+  summary.precision = precision_name(options.precision);
   const double local_nonzeros = std::visit(
       [](const auto& V) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(V)>, SparseRowMatrix>) {
+        if constexpr (is_sparse_v<std::decay_t<decltype(V)>>) {
           return static_cast<double>(V.nonZeros());
         } else {
           return static_cast<double>(V.size());

@@ -219,8 +219,9 @@ void run_survey(Communicator& world, const SurveyOptions& options, std::ostream&
                   " must divide the number of ranks, " + std::to_string(world.size()));
     }
   });
-  const io::InputPlan plan =
-      io::inspect_input(world, {options.input, options.dataset, options.format, options.transpose});
+  const io::InputPlan plan = io::inspect_input(
+      world,
+      {options.input, options.dataset, options.format, options.transpose, options.precision});
   world.run_agreed([&] {
     if (options.ranks.back() > std::min(plan.rows, plan.columns)) {
       throw Error("--ranks: k = " + std::to_string(options.ranks.back()) + " is too large for " +

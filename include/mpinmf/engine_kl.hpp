@@ -17,11 +17,11 @@ EngineResult factorize_kl(Communicator& comm, const LocalRows& local_rows, doubl
                           Factors& factors, double delta, const StoppingCriteria& stopping,
                           const LoopHooks& hooks = {}, const LoopStart& from = {});
 
-extern template EngineResult factorize_kl(Communicator&, const RowMatrix&, double, Factors&, double,
-                                          const StoppingCriteria&, const LoopHooks&,
-                                          const LoopStart&);
-extern template EngineResult factorize_kl(Communicator&, const SparseRowMatrix&, double, Factors&,
-                                          double, const StoppingCriteria&, const LoopHooks&,
-                                          const LoopStart&);
+#define MPINMF_DECLARE_KL_ENGINE(LocalRows)                                                    \
+  extern template EngineResult factorize_kl(Communicator&, const LocalRows&, double, Factors&, \
+                                            double, const StoppingCriteria&, const LoopHooks&, \
+                                            const LoopStart&);
+MPINMF_FOR_EACH_LOCAL_ROWS(MPINMF_DECLARE_KL_ENGINE)
+#undef MPINMF_DECLARE_KL_ENGINE
 
 }  // namespace mpinmf

@@ -35,7 +35,7 @@ struct TruncatedSvd {
 /// randomized range finder with `power_iterations` passes of V Vᵀ. Directions V does not
 /// have (rank below k) come back with singular value 0 and zero vectors. Each pair's sign
 /// makes the largest-magnitude entry of its right vector positive.
-template <typename LocalRows>  // RowMatrix or SparseRowMatrix
+template <typename LocalRows>  // V's block in any storage of types.hpp
 TruncatedSvd randomized_svd(Communicator& comm, const LocalRows& local_rows, IndexRange rows,
                             Index k, std::uint64_t seed, int oversampling = kSvdOversampling,
                             int power_iterations = 2);
@@ -47,13 +47,12 @@ template <typename LocalRows>
 Factors nndsvd_factors(Communicator& comm, const LocalRows& local_rows, IndexRange rows, Index k,
                        NndsvdVariant variant, std::uint64_t seed, double mean_of_v);
 
-extern template TruncatedSvd randomized_svd(Communicator&, const RowMatrix&, IndexRange, Index,
-                                            std::uint64_t, int, int);
-extern template TruncatedSvd randomized_svd(Communicator&, const SparseRowMatrix&, IndexRange,
-                                            Index, std::uint64_t, int, int);
-extern template Factors nndsvd_factors(Communicator&, const RowMatrix&, IndexRange, Index,
-                                       NndsvdVariant, std::uint64_t, double);
-extern template Factors nndsvd_factors(Communicator&, const SparseRowMatrix&, IndexRange, Index,
-                                       NndsvdVariant, std::uint64_t, double);
+#define MPINMF_DECLARE_NNDSVD(LocalRows)                                                          \
+  extern template TruncatedSvd randomized_svd(Communicator&, const LocalRows&, IndexRange, Index, \
+                                              std::uint64_t, int, int);                           \
+  extern template Factors nndsvd_factors(Communicator&, const LocalRows&, IndexRange, Index,      \
+                                         NndsvdVariant, std::uint64_t, double);
+MPINMF_FOR_EACH_LOCAL_ROWS(MPINMF_DECLARE_NNDSVD)
+#undef MPINMF_DECLARE_NNDSVD
 
 }  // namespace mpinmf

@@ -5,6 +5,12 @@
 // writes its own part of the result, with no atomics and no per-thread copies: V Hᵀ by
 // rows, Wᵀ V by column ranges holding nearly equal nonzeros (each thread finds its range
 // within every row's sorted column indices).
+//
+// V may be held in single precision. A dense float V multiplies float copies of the factors
+// (BLAS's SGEMM: twice DGEMM's rate, half its memory traffic) and the k-wide results are
+// widened to double; a sparse float V's values are widened as each is used. Either way the
+// factors, the rules and the sums that decide convergence stay double: the copies cost
+// O((m_p + n)·k) per product against the product's O(m_p·n·k).
 
 #include <vector>
 
@@ -12,21 +18,38 @@
 
 namespace mpinmf {
 
-/// `out` (m_p × k) = V Hᵀ.
-void times_h_transposed(const RowMatrix& V, const Matrix& H, RowMatrix& out);
-void times_h_transposed(const SparseRowMatrix& V, const Matrix& H, RowMatrix& out);
+template <typename LocalRows>  // RowMatrix, SparseRowMatrix, RowMatrixF or SparseRowMatrixF
+class LocalProducts {
+ public:
+  /// Works out once per V what every product reuses (for sparse V, the threads' shares).
+  /// `V` must outlive this object.
+  explicit LocalProducts(const LocalRows& V);
 
-/// How Wᵀ V is shared among this rank's threads: for sparse V, the column ranges (one per
-/// thread) holding nearly equal nonzeros, worked out once per V rather than per product;
-/// empty for dense V, which BLAS splits itself.
-using ColumnSplit = std::vector<Index>;
-ColumnSplit column_split(const RowMatrix& V);
-ColumnSplit column_split(const SparseRowMatrix& V);
+  /// `out` (m_p × k) = V Hᵀ.
+  void times_h_transposed(const Matrix& H, RowMatrix& out);
 
-/// `out` (k × n) = Wᵀ V, shared among the threads as `split` (from column_split(V)) says.
-void w_transposed_times(const RowMatrix& W, const RowMatrix& V, Matrix& out,
-                        const ColumnSplit& split);
-void w_transposed_times(const RowMatrix& W, const SparseRowMatrix& V, Matrix& out,
-                        const ColumnSplit& split);
+  /// `out` (k × n) = Wᵀ V.
+  void w_transposed_times(const RowMatrix& W, Matrix& out);
+
+ private:
+  /// Single-precision copies of the factors and products, kept between iterations so that
+  /// no product allocates (dense float V only).
+  struct NarrowCopies {
+    Eigen::MatrixXf H;
+    RowMatrixF W;
+    RowMatrixF VHt;
+    Eigen::MatrixXf WtV;
+  };
+
+  const LocalRows& V_;
+  /// Sparse V: the column ranges (one per thread) holding nearly equal nonzeros that Wᵀ V
+  /// is split into; empty for dense V, which BLAS splits itself.
+  std::vector<Index> column_split_;
+  NarrowCopies narrow_;
+};
+
+#define MPINMF_DECLARE_LOCAL_PRODUCTS(LocalRows) extern template class LocalProducts<LocalRows>;
+MPINMF_FOR_EACH_LOCAL_ROWS(MPINMF_DECLARE_LOCAL_PRODUCTS)
+#undef MPINMF_DECLARE_LOCAL_PRODUCTS
 
 }  // namespace mpinmf

@@ -24,6 +24,14 @@ enum class InputFormat { automatic, dense, csr, csc, h5ad, tenx, matrix_market }
 /// "auto", "dense", "csr", "csc", "h5ad", "10x" or "mtx"; throws Error for anything else.
 InputFormat parse_input_format(const std::string& name);
 
+/// How V's block is held in memory. `single` halves its memory and bandwidth and runs the two
+/// products in single precision; the factors, the rules and every sum stay double.
+enum class Precision { double_precision, single_precision };
+
+/// "double" or "single"; throws Error for anything else.
+Precision parse_precision(const std::string& name);
+std::string precision_name(Precision precision);
+
 /// Settings of the update rules.
 struct RuleSettings {
   Algorithm algorithm = Algorithm::multiplicative;
@@ -60,6 +68,7 @@ struct RunOptions {
   std::string dataset = "/V";
   InputFormat format = InputFormat::automatic;
   bool transpose = false;  // factor Vᵀ
+  Precision precision = Precision::double_precision;
   std::string output;
   bool overwrite = false;
   Index rank = 0;  // k, the number of components
@@ -155,6 +164,7 @@ struct SurveyOptions {
   std::string dataset = "/V";
   InputFormat format = InputFormat::automatic;
   bool transpose = false;
+  Precision precision = Precision::double_precision;
   std::string output;
   bool overwrite = false;
   std::vector<Index> ranks;  // the candidate k, increasing

@@ -34,6 +34,8 @@ struct Workload {
   int max_iterations = 500;
   /// Stored nonzeros when V is sparse (CSR in memory: 16 bytes each); 0 when dense.
   std::int64_t sparse_entries = 0;
+  /// Bytes of one value of V in memory: 8, or 4 with --precision single.
+  int value_bytes = 8;
 };
 
 /// The workload `options` describe for a V of rows × columns (`sparse_entries` nonzeros
@@ -43,7 +45,7 @@ Workload run_workload(const RunOptions& options, Index rows, Index columns, int 
 
 /// One rank's memory at its peak, in bytes.
 struct MemoryEstimate {
-  std::int64_t v_block = 0;    // its rows of V, as doubles
+  std::int64_t v_block = 0;    // its rows of V, in the precision they are held
   std::int64_t factors = 0;    // its rows of W, and all of H
   std::int64_t workspace = 0;  // the most that products, scratch and buffers hold at once
   std::int64_t process = 0;    // the process itself: MPI, HDF5 and the libraries (measured)

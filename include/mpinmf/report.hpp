@@ -35,6 +35,7 @@ struct RunSummary {
   Index rank = 0;
   std::string input;  // the format, e.g. "AnnData X, CSR"
   bool sparse = false;
+  std::string precision = "double";  // V's in memory: double or single
   double nonzeros = 0.0;
   /// Largest nonzeros on one rank over their mean (sparse V): 1 is a perfect split.
   double nonzero_imbalance = 1.0;

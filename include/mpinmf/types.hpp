@@ -6,10 +6,15 @@
 // a rank updates is one contiguous block (reduce-scatter and allgather need that), and
 // so that Wᵀ, seen through W's row-major storage, is an ordinary column-major matrix.
 // A sparse V's block is CSR for the same reason: its rows arrive and stay together.
+//
+// V's block may also be held in single precision (--precision single): half the memory and
+// bandwidth, and BLAS's single-precision products. The factors and everything computed
+// from them stay double (see local_products.hpp for where the precisions meet).
 
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
 #include <cstdint>
+#include <type_traits>
 
 namespace mpinmf {
 
@@ -18,5 +23,21 @@ using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColM
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 /// A rank's rows of a sparse V, as CSR; 64-bit indices since nnz may pass 2³¹.
 using SparseRowMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, std::int64_t>;
+/// V's block in single precision.
+using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using SparseRowMatrixF = Eigen::SparseMatrix<float, Eigen::RowMajor, std::int64_t>;
+
+/// Expands `X(T)` for every type V's block may have: the list explicit instantiations of
+/// code templated on V's storage follow, so that a new storage is added in one place.
+#define MPINMF_FOR_EACH_LOCAL_ROWS(X) \
+  X(::mpinmf::RowMatrix)              \
+  X(::mpinmf::SparseRowMatrix)        \
+  X(::mpinmf::RowMatrixF)             \
+  X(::mpinmf::SparseRowMatrixF)
+
+/// Whether a type of V's block is sparse (CSR).
+template <typename LocalRows>
+inline constexpr bool is_sparse_v =
+    std::is_base_of_v<Eigen::SparseMatrixBase<LocalRows>, LocalRows>;
 
 }  // namespace mpinmf

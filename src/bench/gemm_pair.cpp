@@ -1,8 +1,8 @@
 // The bound one NMF iteration is measured against: the two products that read V,
 // V_p Hᵀ (m_p × k) and W_pᵀ V_p (k × n), timed on every rank at once with the same
-// storage orders, Eigen expressions and BLAS as the engine.
+// storage orders and code (LocalProducts) as the engine, V in double or single precision.
 //
-// Usage: mpirun -np P mpinmf_gemm_pair ROWS COLUMNS K [REPEATS] [THREADS]
+// Usage: mpirun -np P mpinmf_gemm_pair ROWS COLUMNS K [REPEATS] [THREADS] [double|single]
 // Prints the median over repeats of the slowest rank's seconds for the pair.
 
 #include <mpi.h>
@@ -15,10 +15,40 @@
 #include <vector>
 
 #include "mpinmf/comm.hpp"
+#include "mpinmf/local_products.hpp"
 #include "mpinmf/partition.hpp"
 #include "mpinmf/resources.hpp"
 #include "mpinmf/types.hpp"
 #include "pair_timing.hpp"
+
+namespace {
+
+/// The median over `repeats` of the slowest rank's seconds for the pair on `V`.
+template <typename LocalRows>
+double time_pair(const LocalRows& V, mpinmf::Index k, int repeats) {
+  const mpinmf::RowMatrix W = mpinmf::RowMatrix::Random(V.rows(), k).cwiseAbs();
+  const mpinmf::Matrix H = mpinmf::Matrix::Random(k, V.cols()).cwiseAbs();
+  mpinmf::RowMatrix VHt(V.rows(), k);
+  mpinmf::Matrix WtV(k, V.cols());
+  mpinmf::LocalProducts<LocalRows> products(V);
+  std::vector<double> seconds;
+  for (int repeat = 0; repeat <= repeats; ++repeat) {  // the first is a warm-up
+    MPI_Barrier(MPI_COMM_WORLD);
+    const double start = MPI_Wtime();
+    products.w_transposed_times(W, WtV);
+    products.times_h_transposed(H, VHt);
+    const double elapsed = mpinmf::bench::slowest(MPI_Wtime() - start);
+    if (repeat > 0) {
+      seconds.push_back(elapsed);
+    }
+  }
+  if (!(WtV.sum() + VHt.sum() > 0)) {
+    std::cerr << "mpinmf_gemm_pair: the products came out zero\n";
+  }
+  return mpinmf::bench::median(seconds);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
@@ -26,9 +56,10 @@ int main(int argc, char** argv) {
   int size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (argc < 4) {
+  const bool single = argc > 6 && std::string(argv[6]) == "single";
+  if (argc < 4 || (argc > 6 && !single && std::string(argv[6]) != "double")) {
     if (rank == 0) {
-      std::cerr << "usage: mpinmf_gemm_pair ROWS COLUMNS K [REPEATS] [THREADS]\n";
+      std::cerr << "usage: mpinmf_gemm_pair ROWS COLUMNS K [REPEATS] [THREADS] [double|single]\n";
     }
     MPI_Finalize();
     return 2;
@@ -46,25 +77,11 @@ int main(int argc, char** argv) {
 
   const mpinmf::IndexRange rows = mpinmf::even_block(m, size, rank);
   const mpinmf::RowMatrix V = mpinmf::RowMatrix::Random(rows.size(), n).cwiseAbs();
-  const mpinmf::RowMatrix W = mpinmf::RowMatrix::Random(rows.size(), k).cwiseAbs();
-  const mpinmf::Matrix H = mpinmf::Matrix::Random(k, n).cwiseAbs();
-  mpinmf::RowMatrix VHt(rows.size(), k);
-  mpinmf::Matrix WtV(k, n);
-
-  std::vector<double> seconds;
-  for (int repeat = 0; repeat <= repeats; ++repeat) {  // the first is a warm-up
-    MPI_Barrier(MPI_COMM_WORLD);
-    const double start = MPI_Wtime();
-    WtV.noalias() = W.transpose() * V;
-    VHt.noalias() = V * H.transpose();
-    const double elapsed = mpinmf::bench::slowest(MPI_Wtime() - start);
-    if (repeat > 0) {
-      seconds.push_back(elapsed);
-    }
-  }
+  const double seconds = single ? time_pair(mpinmf::RowMatrixF(V.cast<float>()), k, repeats)
+                                : time_pair(V, k, repeats);
   if (rank == 0) {
-    std::cout << "gemm_pair_seconds " << mpinmf::bench::median(seconds) << " threads " << threads
-              << " checksum " << (WtV.sum() + VHt.sum() > 0 ? "ok" : "zero") << "\n";
+    std::cout << "gemm_pair_seconds " << seconds << " threads " << threads << " precision "
+              << (single ? "single" : "double") << "\n";
   }
   MPI_Finalize();
   return 0;

@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
   const mpinmf::Matrix H = mpinmf::Matrix::Random(k, n).cwiseAbs();
   mpinmf::RowMatrix VHt(rows.size(), k);
   mpinmf::Matrix WtV(k, n);
-  const mpinmf::ColumnSplit split = mpinmf::column_split(V);
+  mpinmf::LocalProducts<mpinmf::SparseRowMatrix> products(V);
 
   std::vector<double> pair;
   std::vector<double> wtv;
@@ -97,9 +97,9 @@ int main(int argc, char** argv) {
   for (int repeat = 0; repeat <= repeats; ++repeat) {  // the first is a warm-up
     MPI_Barrier(MPI_COMM_WORLD);
     const double start = MPI_Wtime();
-    mpinmf::w_transposed_times(W, V, WtV, split);
+    products.w_transposed_times(W, WtV);
     const double middle = MPI_Wtime();
-    mpinmf::times_h_transposed(V, H, VHt);
+    products.times_h_transposed(H, VHt);
     const double end = MPI_Wtime();
     const double pair_seconds = slowest(end - start);
     const double wtv_seconds = slowest(middle - start);

@@ -6,6 +6,7 @@
 #include <new>
 #include <optional>
 #include <sstream>
+#include <type_traits>
 
 #include "mpinmf/error.hpp"
 #include "mpinmf/fault_injection.hpp"
@@ -60,11 +61,12 @@ DenseShape inspect_dense(const Communicator& comm, const std::string& path,
 namespace {
 
 /// The block `rows` × `columns` (all columns when `columns` is empty) of a 2-D dataset.
-RowMatrix read_dense_block(const Communicator& comm, const std::string& path,
-                           const std::string& dataset, IndexRange rows,
-                           std::optional<IndexRange> columns) {
+template <typename Scalar>
+DenseRows<Scalar> read_dense_block(const Communicator& comm, const std::string& path,
+                                   const std::string& dataset, IndexRange rows,
+                                   std::optional<IndexRange> columns) {
   silence_hdf5_errors();
-  RowMatrix block;
+  DenseRows<Scalar> block;
   Handle file;
   Handle data;
   RowSelection selection;
@@ -91,7 +93,7 @@ RowMatrix read_dense_block(const Communicator& comm, const std::string& path,
       message << where(path, dataset) << ": out of memory allocating rows " << rows.begin << " to "
               << rows.end - 1 << " (" << std::setprecision(3)
               << static_cast<double>(rows.size()) * static_cast<double>(wanted_columns.size()) *
-                     sizeof(double) / (1024.0 * 1024.0 * 1024.0)
+                     sizeof(Scalar) / (1024.0 * 1024.0 * 1024.0)
               << " GiB); use more ranks or nodes";
       throw Error(message.str());
     }
@@ -99,9 +101,10 @@ RowMatrix read_dense_block(const Communicator& comm, const std::string& path,
   });
   comm.run_agreed([&] {
     const Handle transfer = collective_transfer();
-    // HDF5 converts integer and single-precision data to double on the way in.
-    if (H5Dread(data.get(), H5T_NATIVE_DOUBLE, selection.memory_space.get(),
-                selection.file_space.get(), transfer.get(), selection.buffer(block.data())) < 0) {
+    // HDF5 converts whatever the file holds to Scalar on the way in.
+    const hid_t memory_type = std::is_same_v<Scalar, float> ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+    if (H5Dread(data.get(), memory_type, selection.memory_space.get(), selection.file_space.get(),
+                transfer.get(), selection.buffer(block.data())) < 0) {
       throw Error(where(path, dataset) + ": read failed for rows " + std::to_string(rows.begin) +
                   " to " + std::to_string(rows.end - 1));
     }
@@ -111,15 +114,26 @@ RowMatrix read_dense_block(const Communicator& comm, const std::string& path,
 
 }  // namespace
 
-RowMatrix read_dense_rows(const Communicator& comm, const std::string& path,
-                          const std::string& dataset, IndexRange rows) {
-  return read_dense_block(comm, path, dataset, rows, std::nullopt);
+template <typename Scalar>
+DenseRows<Scalar> read_dense_rows(const Communicator& comm, const std::string& path,
+                                  const std::string& dataset, IndexRange rows) {
+  return read_dense_block<Scalar>(comm, path, dataset, rows, std::nullopt);
 }
 
-RowMatrix read_dense_columns(const Communicator& comm, const std::string& path,
-                             const std::string& dataset, IndexRange columns) {
+template <typename Scalar>
+DenseRows<Scalar> read_dense_columns(const Communicator& comm, const std::string& path,
+                                     const std::string& dataset, IndexRange columns) {
   const DenseShape shape = inspect_dense(comm, path, dataset);
-  return read_dense_block(comm, path, dataset, {0, shape.rows}, columns);
+  return read_dense_block<Scalar>(comm, path, dataset, {0, shape.rows}, columns);
 }
+
+template DenseRows<double> read_dense_rows(const Communicator&, const std::string&,
+                                           const std::string&, IndexRange);
+template DenseRows<float> read_dense_rows(const Communicator&, const std::string&,
+                                          const std::string&, IndexRange);
+template DenseRows<double> read_dense_columns(const Communicator&, const std::string&,
+                                              const std::string&, IndexRange);
+template DenseRows<float> read_dense_columns(const Communicator&, const std::string&,
+                                             const std::string&, IndexRange);
 
 }  // namespace mpinmf::io

@@ -8,6 +8,7 @@
 #include "mpinmf/io/dense_reader.hpp"
 #include "mpinmf/io/hdf5_handle.hpp"
 #include "mpinmf/io/matrix_market.hpp"
+#include "mpinmf/io/validate.hpp"
 
 namespace mpinmf::io {
 namespace {
@@ -209,41 +210,66 @@ InputPlan inspect_input(const Communicator& comm, const InputRequest& request) {
   return plan;
 }
 
-LocalInput read_input(Communicator& comm, const InputPlan& plan) {
-  const InputRequest& request = plan.request;
-  if (plan.format == InputFormat::dense) {
-    if (!request.transpose) {
-      const IndexRange rows = even_block(plan.rows, comm.size(), comm.rank());
-      return {rows, read_dense_rows(comm, request.path, request.dataset, rows)};
-    }
-    // Rows of Vᵀ are columns of the stored V: each rank reads its block of columns.
-    const IndexRange rows = even_block(plan.rows, comm.size(), comm.rank());
-    const RowMatrix columns = read_dense_columns(comm, request.path, request.dataset, rows);
-    return {rows, RowMatrix(columns.transpose())};
+namespace {
+
+/// Rows of the stored dense dataset, or of its transpose, as `Scalar` (HDF5 converts).
+template <typename Scalar>
+LocalInput read_dense_input(Communicator& comm, const InputRequest& request, Index rows_total) {
+  const IndexRange rows = even_block(rows_total, comm.size(), comm.rank());
+  if (!request.transpose) {
+    return {rows, read_dense_rows<Scalar>(comm, request.path, request.dataset, rows)};
   }
-  if (plan.format == InputFormat::matrix_market) {
-    // A text file cannot be split by rows without reading it: every rank parses the whole
-    // file, keeps every P-th entry, and one exchange sends each entry to its row's owner.
-    std::vector<Triplet> share;
-    comm.run_agreed([&] {
-      if (fault_planned(FaultPoint::read, comm.rank())) {
-        throw Error(request.path + ": cannot read entries (injected fault)");
+  // Rows of Vᵀ are columns of the stored V: each rank reads its block of columns.
+  using Rows = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Rows columns = read_dense_columns<Scalar>(comm, request.path, request.dataset, rows);
+  return {rows, Rows(columns.transpose())};
+}
+
+SparseRows read_sparse_input(Communicator& comm, const InputPlan& plan) {
+  const InputRequest& request = plan.request;
+  if (plan.format != InputFormat::matrix_market) {
+    return read_compressed_rows(comm, plan.compressed, request.transpose);
+  }
+  // A text file cannot be split by rows without reading it: every rank parses the whole
+  // file, keeps every P-th entry, and one exchange sends each entry to its row's owner.
+  std::vector<Triplet> share;
+  comm.run_agreed([&] {
+    if (fault_planned(FaultPoint::read, comm.rank())) {
+      throw Error(request.path + ": cannot read entries (injected fault)");
+    }
+    MatrixMarketFile file(request.path);
+    MatrixMarketReader reader(file.stream(), request.path);
+    std::int64_t seen = 0;
+    reader.read_entries([&](const Triplet& entry) {
+      if (seen++ % comm.size() == comm.rank()) {
+        share.push_back(request.transpose ? Triplet{entry.column, entry.row, entry.value} : entry);
       }
-      MatrixMarketFile file(request.path);
-      MatrixMarketReader reader(file.stream(), request.path);
-      std::int64_t seen = 0;
-      reader.read_entries([&](const Triplet& entry) {
-        if (seen++ % comm.size() == comm.rank()) {
-          share.push_back(request.transpose ? Triplet{entry.column, entry.row, entry.value}
-                                            : entry);
-        }
-      });
     });
-    SparseRows rows = rows_from_triplets(comm, share, plan.rows, plan.columns, request.path);
+  });
+  return rows_from_triplets(comm, share, plan.rows, plan.columns, request.path);
+}
+
+}  // namespace
+
+LocalInput read_input(Communicator& comm, const InputPlan& plan) {
+  const bool single = plan.request.precision == Precision::single_precision;
+  if (plan.format == InputFormat::dense) {
+    return single ? read_dense_input<float>(comm, plan.request, plan.rows)
+                  : read_dense_input<double>(comm, plan.request, plan.rows);
+  }
+  SparseRows rows = read_sparse_input(comm, plan);
+  if (!single) {
     return {rows.rows, std::move(rows.V)};
   }
-  SparseRows rows = read_compressed_rows(comm, plan.compressed, request.transpose);
-  return {rows.rows, std::move(rows.V)};
+  // Sparse rows are assembled (and validated) in double, then narrowed: the values are a
+  // third of a CSR entry, and the read itself holds more than this copy does.
+  comm.agree(first_entry_beyond_single(rows.V, rows.rows.begin, plan.source));
+  SparseRowMatrixF narrowed;
+  comm.run_agreed([&] {
+    narrowed = rows.V.cast<float>();
+    rows.V = SparseRowMatrix();
+  });
+  return {rows.rows, std::move(narrowed)};
 }
 
 Labels read_labels(const Communicator& comm, const InputPlan& plan) {
@@ -300,12 +326,16 @@ Labels read_labels(const Communicator& comm, const InputPlan& plan) {
 }
 
 std::int64_t nonzero_entries(const LocalInput& local) {
-  if (const auto* dense = std::get_if<RowMatrix>(&local.V)) {
-    return (dense->array() != 0.0).count();
-  }
-  const auto& sparse = std::get<SparseRowMatrix>(local.V);
-  const Eigen::Map<const Eigen::ArrayXd> values(sparse.valuePtr(), sparse.nonZeros());
-  return (values != 0.0).count();
+  return std::visit(
+      [](const auto& V) -> std::int64_t {
+        using Rows = std::decay_t<decltype(V)>;
+        if constexpr (is_sparse_v<Rows>) {
+          return (V.coeffs() != 0).count();
+        } else {
+          return (V.array() != 0).count();
+        }
+      },
+      local.V);
 }
 
 }  // namespace mpinmf::io

@@ -1,32 +1,64 @@
 #include "mpinmf/io/validate.hpp"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 namespace mpinmf::io {
 
-std::optional<LocalFailure> first_invalid_entry(const RowMatrix& block, Index first_row,
+namespace {
+
+constexpr const char* kSingleRange =
+    " (single precision holds magnitudes up to 3.4e38: run with --precision double)";
+
+LocalFailure entry_failure(const std::string& source, Index row, Index column, Index total_columns,
+                           double value, const std::string& why) {
+  std::ostringstream message;
+  message.precision(17);
+  message << source << ": entry at row " << row << ", column " << column << " (0-based) is "
+          << value << why;
+  return LocalFailure{message.str(), static_cast<std::int64_t>(row * total_columns + column)};
+}
+
+}  // namespace
+
+template <typename Block>
+std::optional<LocalFailure> first_invalid_entry(const Block& block, Index first_row,
                                                 Index total_columns, const std::string& source) {
+  using Scalar = typename Block::Scalar;
   for (Index i = 0; i < block.rows(); ++i) {
     for (Index j = 0; j < block.cols(); ++j) {
-      const double value = block(i, j);
-      if (value >= 0.0 && std::isfinite(value)) {
+      const Scalar value = block(i, j);
+      if (value >= 0 && std::isfinite(value)) {
         continue;
       }
-      const Index row = first_row + i;
-      std::ostringstream message;
-      message.precision(17);
-      message << source << ": entry at row " << row << ", column " << j << " (0-based) is " << value
-              << "; NMF needs every entry of V to be finite and >= 0";
-      return LocalFailure{message.str(), static_cast<std::int64_t>(row * total_columns + j)};
+      // HDF5 turns a double beyond float's range into infinity when it narrows on reading.
+      const bool narrowed_overflow = std::is_same_v<Scalar, float> && std::isinf(value);
+      return entry_failure(source, first_row + i, j, total_columns, value,
+                           std::string("; NMF needs every entry of V to be finite and >= 0") +
+                               (narrowed_overflow ? kSingleRange : ""));
     }
   }
   return std::nullopt;
 }
 
-void require_nonnegative_finite(const Communicator& comm, const RowMatrix& block, Index first_row,
-                                const std::string& source) {
-  comm.agree(first_invalid_entry(block, first_row, block.cols(), source));
+template std::optional<LocalFailure> first_invalid_entry(const RowMatrix&, Index, Index,
+                                                         const std::string&);
+template std::optional<LocalFailure> first_invalid_entry(const RowMatrixF&, Index, Index,
+                                                         const std::string&);
+
+std::optional<LocalFailure> first_entry_beyond_single(const SparseRowMatrix& block, Index first_row,
+                                                      const std::string& source) {
+  constexpr double kLargest = std::numeric_limits<float>::max();
+  for (Index i = 0; i < block.outerSize(); ++i) {
+    for (SparseRowMatrix::InnerIterator entry(block, i); entry; ++entry) {
+      if (std::abs(entry.value()) > kLargest) {
+        return entry_failure(source, first_row + i, entry.col(), block.cols(), entry.value(),
+                             std::string(", too large for single precision") + kSingleRange);
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace mpinmf::io

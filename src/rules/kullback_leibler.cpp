@@ -18,7 +18,10 @@ double divergence_term(double v, double wh) {
 
 Index kl_block_rows(Index columns) { return std::max<Index>(1, (Index{1} << 20) / columns); }
 
-KlRowPass kl_h_pass(const RowMatrix& V, const RowMatrix& W, const Matrix& H, double delta) {
+namespace {
+
+template <typename DenseRows>
+KlRowPass dense_kl_h_pass(const DenseRows& V, const RowMatrix& W, const Matrix& H, double delta) {
   KlRowPass pass;
   pass.ratio_product = Matrix::Zero(H.rows(), H.cols());
   const Index block = kl_block_rows(V.cols());
@@ -26,7 +29,8 @@ KlRowPass kl_h_pass(const RowMatrix& V, const RowMatrix& W, const Matrix& H, dou
   RowMatrix ratio;
   for (Index begin = 0; begin < V.rows(); begin += block) {
     const Index count = std::min(block, V.rows() - begin);
-    const auto V_block = V.middleRows(begin, count);
+    // A view of the block when V is double, its entries widened one by one when float.
+    const auto V_block = V.middleRows(begin, count).template cast<double>();
     WH.noalias() = W.middleRows(begin, count) * H;
     ratio = V_block.array() / (WH.array() + delta);
     pass.ratio_product.noalias() += W.middleRows(begin, count).transpose() * ratio;
@@ -41,19 +45,22 @@ KlRowPass kl_h_pass(const RowMatrix& V, const RowMatrix& W, const Matrix& H, dou
   return pass;
 }
 
-KlRowPass kl_h_pass(const SparseRowMatrix& V, const RowMatrix& W, const Matrix& H, double delta) {
+template <typename SparseRows>
+KlRowPass sparse_kl_h_pass(const SparseRows& V, const RowMatrix& W, const Matrix& H, double delta) {
   KlRowPass pass;
   pass.ratio_product = Matrix::Zero(H.rows(), H.cols());
   double at_nonzeros = 0.0;
-  double cross = 0.0;  // ⟨V, WH⟩
+  double cross = 0.0;      // ⟨V, WH⟩
+  double v_squared = 0.0;  // ‖V‖²
   for (Index i = 0; i < V.outerSize(); ++i) {
-    for (SparseRowMatrix::InnerIterator entry(V, i); entry; ++entry) {
+    for (typename SparseRows::InnerIterator entry(V, i); entry; ++entry) {
       const double v = entry.value();
       const Index j = entry.col();
       const double wh = W.row(i).dot(H.col(j));
       pass.ratio_product.col(j).noalias() += (v / (wh + delta)) * W.row(i).transpose();
       at_nonzeros += divergence_term(v, wh) - v;
       cross += v * wh;
+      v_squared += v * v;
     }
   }
   const Eigen::VectorXd w_column_sums = W.colwise().sum().transpose();
@@ -61,24 +68,27 @@ KlRowPass kl_h_pass(const SparseRowMatrix& V, const RowMatrix& W, const Matrix& 
   const Matrix WtW = W.transpose() * W;
   const Matrix HHt = H * H.transpose();
   // ‖V − WH‖² = ‖V‖² − 2⟨V, WH⟩ + ⟨WᵀW, HHᵀ⟩; rounding may dip below zero at an exact fit.
-  pass.residual_squared =
-      std::max(0.0, V.squaredNorm() - 2.0 * cross + WtW.cwiseProduct(HHt).sum());
+  pass.residual_squared = std::max(0.0, v_squared - 2.0 * cross + WtW.cwiseProduct(HHt).sum());
   return pass;
 }
 
-RowMatrix kl_w_numerator(const SparseRowMatrix& V, const RowMatrix& W, const Matrix& H,
-                         double delta) {
+template <typename SparseRows>
+RowMatrix sparse_kl_w_numerator(const SparseRows& V, const RowMatrix& W, const Matrix& H,
+                                double delta) {
   RowMatrix numerator = RowMatrix::Zero(V.rows(), H.rows());
   for (Index i = 0; i < V.outerSize(); ++i) {
-    for (SparseRowMatrix::InnerIterator entry(V, i); entry; ++entry) {
+    for (typename SparseRows::InnerIterator entry(V, i); entry; ++entry) {
       const double wh = W.row(i).dot(H.col(entry.col()));
-      numerator.row(i).noalias() += (entry.value() / (wh + delta)) * H.col(entry.col()).transpose();
+      const double v = entry.value();
+      numerator.row(i).noalias() += (v / (wh + delta)) * H.col(entry.col()).transpose();
     }
   }
   return numerator;
 }
 
-RowMatrix kl_w_numerator(const RowMatrix& V, const RowMatrix& W, const Matrix& H, double delta) {
+template <typename DenseRows>
+RowMatrix dense_kl_w_numerator(const DenseRows& V, const RowMatrix& W, const Matrix& H,
+                               double delta) {
   RowMatrix numerator(V.rows(), H.rows());
   const Index block = kl_block_rows(V.cols());
   RowMatrix WH;
@@ -86,11 +96,37 @@ RowMatrix kl_w_numerator(const RowMatrix& V, const RowMatrix& W, const Matrix& H
   for (Index begin = 0; begin < V.rows(); begin += block) {
     const Index count = std::min(block, V.rows() - begin);
     WH.noalias() = W.middleRows(begin, count) * H;
-    ratio = V.middleRows(begin, count).array() / (WH.array() + delta);
+    ratio = V.middleRows(begin, count).template cast<double>().array() / (WH.array() + delta);
     numerator.middleRows(begin, count).noalias() = ratio * H.transpose();
   }
   return numerator;
 }
+
+}  // namespace
+
+template <typename LocalRows>
+KlRowPass kl_h_pass(const LocalRows& V, const RowMatrix& W, const Matrix& H, double delta) {
+  if constexpr (is_sparse_v<LocalRows>) {
+    return sparse_kl_h_pass(V, W, H, delta);
+  } else {
+    return dense_kl_h_pass(V, W, H, delta);
+  }
+}
+
+template <typename LocalRows>
+RowMatrix kl_w_numerator(const LocalRows& V, const RowMatrix& W, const Matrix& H, double delta) {
+  if constexpr (is_sparse_v<LocalRows>) {
+    return sparse_kl_w_numerator(V, W, H, delta);
+  } else {
+    return dense_kl_w_numerator(V, W, H, delta);
+  }
+}
+
+#define MPINMF_INSTANTIATE_KL_PASSES(LocalRows)                                            \
+  template KlRowPass kl_h_pass(const LocalRows&, const RowMatrix&, const Matrix&, double); \
+  template RowMatrix kl_w_numerator(const LocalRows&, const RowMatrix&, const Matrix&, double);
+MPINMF_FOR_EACH_LOCAL_ROWS(MPINMF_INSTANTIATE_KL_PASSES)
+#undef MPINMF_INSTANTIATE_KL_PASSES
 
 void kl_multiplicative_update(Eigen::Ref<Matrix> factor, const Eigen::Ref<const Matrix>& numerator,
                               const Eigen::VectorXd& totals, double delta) {

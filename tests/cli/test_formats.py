@@ -180,6 +180,46 @@ class FormatTest(support.MpinmfTestCase):
         self.assertLessEqual(balance, 1.05, run.stdout)
         self.assertIn("max/mean per rank", run.stdout)
 
+    def test_single_precision_gives_the_double_factors_to_single_precision(self):
+        # Values that float holds exactly: double and single then factor the same matrix.
+        V = self.V.astype(np.float32).astype(np.float64)
+        write_matrix(self.path("dense.h5"), V)
+        with h5py.File(self.path("csr.h5"), "w") as out:
+            write_group(out.create_group("V"), V, "csr")
+        write_10x(self.path("tenx.h5"), V)
+        write_mtx(self.path("v.mtx"), V)
+        W0, H0, run = self.factorize("dense.h5", 1, output="reference.h5")
+        error0 = float(run.stdout.split("relative error")[1].split()[0])
+        for ranks in [1, 3]:
+            for source, extra in [("dense.h5", []), ("csr.h5", []), ("tenx.h5", ["--transpose"]),
+                                  ("v.mtx", [])]:
+                W, H, run = self.factorize(source, ranks, extra + [
+                    "--precision", "single", "--summary-json", "summary.json"])
+                context = f"{source} on {ranks} rank(s)"
+                self.assertLess(np.linalg.norm(W - W0) / np.linalg.norm(W0), 1e-4, context)
+                self.assertLess(np.linalg.norm(H - H0) / np.linalg.norm(H0), 1e-4, context)
+                with open(self.path("summary.json")) as summary:
+                    reported = json.load(summary)
+                self.assertEqual(reported["precision"], "single", context)
+                self.assertAlmostEqual(reported["relative_error"], error0, delta=1e-5, msg=context)
+                with h5py.File(self.path("out.h5"), "r") as result:
+                    self.assertEqual(result.attrs["precision"], "single", context)
+        os.remove(self.path("out.h5"))
+        self.assert_fails_everywhere(["-i", "dense.h5", "-k", 2, "-o", "x.h5", "--precision",
+                                      "half"], "--precision: unknown precision 'half'", status=2)
+
+    def test_values_beyond_single_precision_are_refused_with_the_position(self):
+        V = self.V.copy()
+        V[20, 5] = 1e39
+        write_matrix(self.path("dense.h5"), V)
+        with h5py.File(self.path("csr.h5"), "w") as out:
+            write_group(out.create_group("V"), V, "csr")
+        for source in ["dense.h5", "csr.h5"]:
+            run = self.assert_fails_everywhere(
+                ["-i", source, "-k", 2, "-o", "out.h5", "--precision", "single"],
+                f"{source}:/V: entry at row 20, column 5 (0-based) is ")
+            self.assertIn("run with --precision double", run.stderr)
+
     def assert_refused(self, writer, expected, extra=()):
         with h5py.File(self.path("bad.h5"), "w") as out:
             group = out.create_group("V")

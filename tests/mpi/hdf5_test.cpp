@@ -186,7 +186,9 @@ TEST_F(Hdf5Test, MatrixFilesRoundTripFromUnevenRowBlocks) {
       EXPECT_EQ(plan.columns, n);
       const io::LocalInput read = io::read_input(world, plan);
       const RowMatrix expected = V.middleRows(read.rows.begin, read.rows.size());
-      std::visit([&](const auto& got) { EXPECT_TRUE(RowMatrix(got) == expected); }, read.V);
+      std::visit(
+          [&](const auto& got) { EXPECT_TRUE(RowMatrix(got.template cast<double>()) == expected); },
+          read.V);
       const io::Labels read_names = io::read_labels(world, plan);
       if (world.is_root()) {
         EXPECT_EQ(read_names.rows, names.rows);

@@ -12,6 +12,8 @@
 namespace mpinmf {
 namespace {
 
+using testing::every_algorithm;
+using testing::fixed_iterations;
 using testing::low_rank_rows;
 using testing::make_start;
 using testing::run_rule;
@@ -19,25 +21,6 @@ using testing::run_rule;
 constexpr Index kRows = 41;
 constexpr Index kColumns = 23;
 constexpr Index kRank = 3;
-
-StoppingCriteria fixed_iterations(int iterations) {
-  StoppingCriteria stopping;
-  stopping.max_iterations = iterations;
-  stopping.tolerance = 0.0;
-  return stopping;
-}
-
-std::vector<RuleSettings> every_algorithm() {
-  std::vector<RuleSettings> all;
-  for (const Algorithm algorithm :
-       {Algorithm::multiplicative, Algorithm::projected_gradient, Algorithm::hals,
-        Algorithm::anls_bpp, Algorithm::kullback_leibler}) {
-    RuleSettings settings;
-    settings.algorithm = algorithm;
-    all.push_back(settings);
-  }
-  return all;
-}
 
 /// A checkpoint as the loop hands it over: copies of the factors and loop state.
 struct SavedState {

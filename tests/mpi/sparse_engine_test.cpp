@@ -9,6 +9,8 @@
 namespace mpinmf {
 namespace {
 
+using testing::every_algorithm;
+using testing::fixed_iterations;
 using testing::low_rank_rows;
 using testing::relative_difference;
 using testing::run_rule;
@@ -49,15 +51,9 @@ TEST_F(SparseEngineTest, HoldsOnlyTheNonzeros) {
 }
 
 TEST_F(SparseEngineTest, EveryRuleGivesTheDenseFactors) {
-  StoppingCriteria stopping;
-  stopping.max_iterations = 40;
-  stopping.tolerance = 0.0;
-  for (const Algorithm algorithm :
-       {Algorithm::multiplicative, Algorithm::projected_gradient, Algorithm::hals,
-        Algorithm::anls_bpp, Algorithm::kullback_leibler}) {
-    RuleSettings settings;
-    settings.algorithm = algorithm;
-    const std::string name = algorithm_name(algorithm);
+  const StoppingCriteria stopping = fixed_iterations(40);
+  for (const RuleSettings& settings : every_algorithm()) {
+    const std::string name = algorithm_name(settings.algorithm);
     Factors from_dense = start;
     Factors from_sparse = start;
     const EngineResult dense_result =

@@ -69,4 +69,23 @@ std::string shared_temporary_folder(Communicator& comm) {
   return comm.broadcast(folder);
 }
 
+std::vector<RuleSettings> every_algorithm() {
+  std::vector<RuleSettings> all;
+  for (const Algorithm algorithm :
+       {Algorithm::multiplicative, Algorithm::projected_gradient, Algorithm::hals,
+        Algorithm::anls_bpp, Algorithm::kullback_leibler}) {
+    RuleSettings settings;
+    settings.algorithm = algorithm;
+    all.push_back(settings);
+  }
+  return all;
+}
+
+StoppingCriteria fixed_iterations(int iterations) {
+  StoppingCriteria stopping;
+  stopping.max_iterations = iterations;
+  stopping.tolerance = 0.0;
+  return stopping;
+}
+
 }  // namespace mpinmf::testing

@@ -59,6 +59,12 @@ Outcome factorize_rows(Communicator& comm, Index total_rows, Index columns, Inde
   return outcome;
 }
 
+/// Every rule with its default settings.
+std::vector<RuleSettings> every_algorithm();
+
+/// Exactly `iterations` iterations: no tolerance stops them early.
+StoppingCriteria fixed_iterations(int iterations);
+
 /// Runs the loop `settings` name (the kl loop or the Frobenius loop with its rule) on this
 /// rank's rows `V` (dense or sparse) from `factors`.
 template <typename LocalRows>

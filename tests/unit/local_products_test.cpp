@@ -1,5 +1,6 @@
 // The products that read V: the sparse kernels split among threads give the dense
-// products' values for any thread count, skewed columns and empty rows included.
+// products' values for any thread count, skewed columns and empty rows included, and a
+// single-precision V gives them to single precision.
 
 #include "mpinmf/local_products.hpp"
 
@@ -7,6 +8,7 @@
 #include <omp.h>
 
 #include <random>
+#include <utility>
 
 namespace mpinmf {
 namespace {
@@ -36,32 +38,52 @@ class LocalProductsTest : public ::testing::TestWithParam<int> {
   void TearDown() override { omp_set_num_threads(1); }
 };
 
-TEST_P(LocalProductsTest, SparseKernelsMatchTheDenseProducts) {
+/// V Hᵀ and Wᵀ V through LocalProducts<LocalRows>.
+template <typename LocalRows>
+std::pair<RowMatrix, Matrix> both_products(const LocalRows& V, const RowMatrix& W,
+                                           const Matrix& H) {
+  LocalProducts<LocalRows> products(V);
+  RowMatrix VHt;
+  Matrix WtV(2, 2);  // resized by the product
+  products.times_h_transposed(H, VHt);
+  products.w_transposed_times(W, WtV);
+  return {VHt, WtV};
+}
+
+TEST_P(LocalProductsTest, EveryStorageGivesTheDenseProducts) {
   const RowMatrix dense = skewed_block(61, 43);
   const SparseRowMatrix sparse = dense.sparseView();
   const Matrix H = Matrix::Random(5, 43).cwiseAbs();
   const RowMatrix W = RowMatrix::Random(61, 5).cwiseAbs();
+  const auto [VHt, WtV] = both_products(dense, W, H);
+  ASSERT_EQ(WtV.rows(), 5);
+  ASSERT_EQ(WtV.cols(), 43);
+  ASSERT_GT(VHt.norm(), 0.0);
 
-  RowMatrix VHt_dense;
-  RowMatrix VHt_sparse;
-  times_h_transposed(dense, H, VHt_dense);
-  times_h_transposed(sparse, H, VHt_sparse);
-  EXPECT_LT((VHt_sparse - VHt_dense).norm(), 1e-12 * VHt_dense.norm());
-
-  Matrix WtV_dense;
-  Matrix WtV_sparse(2, 2);  // resized by the kernel
-  w_transposed_times(W, dense, WtV_dense, column_split(dense));
-  w_transposed_times(W, sparse, WtV_sparse, column_split(sparse));
-  ASSERT_EQ(WtV_sparse.rows(), 5);
-  ASSERT_EQ(WtV_sparse.cols(), 43);
-  EXPECT_LT((WtV_sparse - WtV_dense).norm(), 1e-12 * WtV_dense.norm());
+  const auto expect_close = [&](const auto& products, double tolerance) {
+    ASSERT_EQ(products.first.rows(), VHt.rows());
+    ASSERT_EQ(products.first.cols(), VHt.cols());
+    ASSERT_EQ(products.second.rows(), WtV.rows());
+    ASSERT_EQ(products.second.cols(), WtV.cols());
+    EXPECT_LT((products.first - VHt).norm(), tolerance * VHt.norm());
+    EXPECT_LT((products.second - WtV).norm(), tolerance * WtV.norm());
+  };
+  expect_close(both_products(sparse, W, H), 1e-12);
+  // Single precision: V's values, and for dense V the factors and sums, rounded to 24 bits.
+  const RowMatrixF dense_single = dense.cast<float>();
+  const SparseRowMatrixF sparse_single = sparse.cast<float>();
+  expect_close(both_products(dense_single, W, H), 1e-6);
+  expect_close(both_products(sparse_single, W, H), 1e-6);
+  // ... but not to double precision: the float path is really taken.
+  EXPECT_GT((both_products(dense_single, W, H).first - VHt).norm(), 1e-12 * VHt.norm());
 }
 
 TEST_P(LocalProductsTest, AnEmptyBlockGivesZeros) {
   const SparseRowMatrix empty(0, 9);
   const RowMatrix W(0, 3);
-  Matrix WtV;
-  w_transposed_times(W, empty, WtV, column_split(empty));
+  const Matrix H = Matrix::Random(3, 9);
+  const auto [VHt, WtV] = both_products(empty, W, H);
+  EXPECT_EQ(VHt.rows(), 0);
   EXPECT_EQ(WtV.rows(), 3);
   EXPECT_EQ(WtV.cols(), 9);
   EXPECT_EQ(WtV.norm(), 0.0);

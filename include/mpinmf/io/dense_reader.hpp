@@ -20,13 +20,19 @@ struct DenseShape {
 DenseShape inspect_dense(const Communicator& comm, const std::string& path,
                          const std::string& dataset);
 
-/// Rows `rows` of `dataset`, converted to double. A collective call; the shape must have
-/// been checked with inspect_dense. Errors are agreed.
-RowMatrix read_dense_rows(const Communicator& comm, const std::string& path,
-                          const std::string& dataset, IndexRange rows);
+template <typename Scalar>
+using DenseRows = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// Rows `rows` of `dataset`, converted to `Scalar` (double or float) by HDF5 as they are
+/// read. A collective call; the shape must have been checked with inspect_dense. Errors are
+/// agreed.
+template <typename Scalar = double>
+DenseRows<Scalar> read_dense_rows(const Communicator& comm, const std::string& path,
+                                  const std::string& dataset, IndexRange rows);
 
 /// Columns `columns` of every row (m × c): a rank's rows of Vᵀ, transposed.
-RowMatrix read_dense_columns(const Communicator& comm, const std::string& path,
-                             const std::string& dataset, IndexRange columns);
+template <typename Scalar = double>
+DenseRows<Scalar> read_dense_columns(const Communicator& comm, const std::string& path,
+                                     const std::string& dataset, IndexRange columns);
 
 }  // namespace mpinmf::io

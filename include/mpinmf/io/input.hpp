@@ -22,7 +22,8 @@ struct InputRequest {
   std::string path;
   std::string dataset = "/V";  // the dataset or group; ignored where the format fixes it
   InputFormat format = InputFormat::automatic;
-  bool transpose = false;  // factor Vᵀ
+  bool transpose = false;                             // factor Vᵀ
+  Precision precision = Precision::double_precision;  // how the rows are held once read
 };
 
 /// What inspection found: enough to plan memory and partition before reading.
@@ -45,10 +46,12 @@ struct InputPlan {
 /// agreed and name the file and dataset.
 InputPlan inspect_input(const Communicator& comm, const InputRequest& request);
 
-/// This rank's rows of the matrix to factor.
+/// This rank's rows of the matrix to factor, dense or sparse as stored, in the precision
+/// requested.
+using LocalRowsVariant = std::variant<RowMatrix, SparseRowMatrix, RowMatrixF, SparseRowMatrixF>;
 struct LocalInput {
   IndexRange rows;
-  std::variant<RowMatrix, SparseRowMatrix> V;
+  LocalRowsVariant V;
 };
 LocalInput read_input(Communicator& comm, const InputPlan& plan);
 

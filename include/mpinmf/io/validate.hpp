@@ -12,11 +12,21 @@ namespace mpinmf::io {
 /// The first entry of `block` (row-major order) that is negative, NaN or infinite, as a
 /// failure whose order is its global linear index, so that agreeing on it picks the first
 /// bad entry of the whole matrix. `source` names the file and dataset.
-std::optional<LocalFailure> first_invalid_entry(const RowMatrix& block, Index first_row,
+/// A single-precision block's message also says when an entry was too large to narrow.
+template <typename Block>
+std::optional<LocalFailure> first_invalid_entry(const Block& block, Index first_row,
                                                 Index total_columns, const std::string& source);
 
 /// Every rank checks its block; all ranks throw the same error about the first bad entry.
-void require_nonnegative_finite(const Communicator& comm, const RowMatrix& block, Index first_row,
-                                const std::string& source);
+template <typename Block>
+void require_nonnegative_finite(const Communicator& comm, const Block& block, Index first_row,
+                                const std::string& source) {
+  comm.agree(first_invalid_entry(block, first_row, block.cols(), source));
+}
+
+/// The first entry of a sparse block too large for single precision (beyond ±3.4e38), as
+/// above; checked before the block is narrowed.
+std::optional<LocalFailure> first_entry_beyond_single(const SparseRowMatrix& block, Index first_row,
+                                                      const std::string& source);
 
 }  // namespace mpinmf::io

@@ -20,17 +20,16 @@ struct KlRowPass {
 /// Rows per block: about a million entries of V ⊘ WH at a time.
 Index kl_block_rows(Index columns);
 
-/// Wᵀ(V ⊘ (WH + δ)), the divergence and the squared residual of this rank's rows.
-KlRowPass kl_h_pass(const RowMatrix& V, const RowMatrix& W, const Matrix& H, double delta);
-
-/// The same for a sparse V: V ⊘ WH is needed only at V's nonzeros, each (WH)ᵢⱼ a k-term dot
-/// product; ΣWH and ‖WH‖² over the zeros come from W's column sums and the Grams.
-KlRowPass kl_h_pass(const SparseRowMatrix& V, const RowMatrix& W, const Matrix& H, double delta);
+/// Wᵀ(V ⊘ (WH + δ)), the divergence and the squared residual of this rank's rows. For a
+/// sparse V, V ⊘ WH is needed only at V's nonzeros, each (WH)ᵢⱼ a k-term dot product; ΣWH
+/// and ‖WH‖² over the zeros come from W's column sums and the Grams. V may be single
+/// precision (`LocalRows` as in local_products.hpp); everything is computed in double.
+template <typename LocalRows>
+KlRowPass kl_h_pass(const LocalRows& V, const RowMatrix& W, const Matrix& H, double delta);
 
 /// (V ⊘ (WH + δ)) Hᵀ for this rank's rows, m_p × k.
-RowMatrix kl_w_numerator(const RowMatrix& V, const RowMatrix& W, const Matrix& H, double delta);
-RowMatrix kl_w_numerator(const SparseRowMatrix& V, const RowMatrix& W, const Matrix& H,
-                         double delta);
+template <typename LocalRows>
+RowMatrix kl_w_numerator(const LocalRows& V, const RowMatrix& W, const Matrix& H, double delta);
 
 /// X ← X ∘ numerator ⊘ (totals + δ), `totals` (k) repeated along X's columns.
 void kl_multiplicative_update(Eigen::Ref<Matrix> factor, const Eigen::Ref<const Matrix>& numerator,
