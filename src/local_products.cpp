@@ -36,30 +36,30 @@ CsrArrays<Value> arrays_of(const Eigen::SparseMatrix<Value, Eigen::RowMajor, std
 constexpr std::int64_t kPrefetchDistance = 8;
 constexpr std::size_t kCacheLine = 64;
 
-template <int ForWrite>
-inline void prefetch_column(const double* column, Index k) {
+template <int ForWrite, typename Scalar>
+inline void prefetch_column(const Scalar* column, Index k) {
   const auto* bytes = reinterpret_cast<const char*>(column);
-  for (std::size_t offset = 0; offset < static_cast<std::size_t>(k) * sizeof(double);
+  for (std::size_t offset = 0; offset < static_cast<std::size_t>(k) * sizeof(Scalar);
        offset += kCacheLine) {
     __builtin_prefetch(bytes + offset, ForWrite);
   }
 }
 
-/// Rows [first, last) of V Hᵀ, into row-major `out`.
-template <typename Value>
-[[gnu::always_inline]] inline void rows_times_h_transposed(const CsrArrays<Value>& V, Index first,
-                                                           Index last, const double* H, Index k,
-                                                           double* out) {
+/// Rows [first, last) of V Hᵀ, into row-major `out`; V, H and `out` all of one precision.
+template <typename Scalar>
+[[gnu::always_inline]] inline void rows_times_h_transposed(const CsrArrays<Scalar>& V, Index first,
+                                                           Index last, const Scalar* H, Index k,
+                                                           Scalar* out) {
   const std::int64_t prefetch_end = V.row_pointer[last];
   for (Index i = first; i < last; ++i) {
-    double* out_row = out + i * k;
-    std::fill(out_row, out_row + k, 0.0);
+    Scalar* out_row = out + i * k;
+    std::fill(out_row, out_row + k, Scalar{0});
     for (std::int64_t p = V.row_pointer[i]; p < V.row_pointer[i + 1]; ++p) {
       if (p + kPrefetchDistance < prefetch_end) {
         prefetch_column<0>(H + V.columns[p + kPrefetchDistance] * k, k);
       }
-      const auto value = static_cast<double>(V.values[p]);
-      const double* h_column = H + V.columns[p] * k;
+      const Scalar value = V.values[p];
+      const Scalar* h_column = H + V.columns[p] * k;
 #pragma omp simd
       for (Index c = 0; c < k; ++c) {
         out_row[c] += value * h_column[c];
@@ -68,19 +68,19 @@ template <typename Value>
   }
 }
 
-/// Columns [first, last) of Wᵀ V, added into column-major `out`.
-template <typename Value>
-[[gnu::always_inline]] inline void add_w_transposed_times_columns(const CsrArrays<Value>& V,
-                                                                  Index rows, const double* W,
+/// Columns [first, last) of Wᵀ V, added into column-major `out`; one precision throughout.
+template <typename Scalar>
+[[gnu::always_inline]] inline void add_w_transposed_times_columns(const CsrArrays<Scalar>& V,
+                                                                  Index rows, const Scalar* W,
                                                                   Index k, Index first, Index last,
-                                                                  double* out) {
+                                                                  Scalar* out) {
   for (Index i = 0; i < rows; ++i) {
     // A canonical CSR row has sorted columns: this range's are one run of them.
     const std::int64_t* row_begin = V.columns + V.row_pointer[i];
     const std::int64_t* row_end = V.columns + V.row_pointer[i + 1];
     const std::int64_t* begin = std::lower_bound(row_begin, row_end, first);
     const std::int64_t* end = std::lower_bound(begin, row_end, last);
-    const double* w_row = W + i * k;
+    const Scalar* w_row = W + i * k;
     for (std::int64_t p = begin - V.columns; p < end - V.columns; ++p) {
       // Only columns of this range: prefetching another thread's for writing would steal
       // its cache lines.
@@ -90,8 +90,8 @@ template <typename Value>
           prefetch_column<1>(out + ahead * k, k);
         }
       }
-      const auto value = static_cast<double>(V.values[p]);
-      double* out_column = out + V.columns[p] * k;
+      const Scalar value = V.values[p];
+      Scalar* out_column = out + V.columns[p] * k;
 #pragma omp simd
       for (Index c = 0; c < k; ++c) {
         out_column[c] += value * w_row[c];
@@ -100,15 +100,15 @@ template <typename Value>
   }
 }
 
-// The kernels compiled for each vector width (vector_clones.hpp), once per value type.
+// The kernels compiled for each vector width (vector_clones.hpp), once per precision.
 MPINMF_VECTOR_CLONES void rows_times_h_transposed_cloned(const CsrArrays<double>& V, Index first,
                                                          Index last, const double* H, Index k,
                                                          double* out) {
   rows_times_h_transposed(V, first, last, H, k, out);
 }
 MPINMF_VECTOR_CLONES void rows_times_h_transposed_cloned(const CsrArrays<float>& V, Index first,
-                                                         Index last, const double* H, Index k,
-                                                         double* out) {
+                                                         Index last, const float* H, Index k,
+                                                         float* out) {
   rows_times_h_transposed(V, first, last, H, k, out);
 }
 MPINMF_VECTOR_CLONES void add_w_transposed_times_columns_cloned(const CsrArrays<double>& V,
@@ -118,38 +118,62 @@ MPINMF_VECTOR_CLONES void add_w_transposed_times_columns_cloned(const CsrArrays<
   add_w_transposed_times_columns(V, rows, W, k, first, last, out);
 }
 MPINMF_VECTOR_CLONES void add_w_transposed_times_columns_cloned(const CsrArrays<float>& V,
-                                                                Index rows, const double* W,
-                                                                Index k, Index first, Index last,
-                                                                double* out) {
+                                                                Index rows, const float* W, Index k,
+                                                                Index first, Index last,
+                                                                float* out) {
   add_w_transposed_times_columns(V, rows, W, k, first, last, out);
 }
 
-template <typename Value>
-void sparse_times_h_transposed(const CsrArrays<Value>& V, Index rows, const Matrix& H,
-                               RowMatrix& out) {
-  out.resize(rows, H.rows());
+template <typename Scalar>
+using ColumnsOf = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+template <typename Scalar>
+using RowsOf = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename Scalar>
+using CsrOf = Eigen::SparseMatrix<Scalar, Eigen::RowMajor, std::int64_t>;
+
+/// `out` = V Hᵀ for CSR V, in V's precision, its rows shared among the threads.
+template <typename Scalar>
+void product_times_h_transposed(const CsrOf<Scalar>& V, const ColumnsOf<Scalar>& H,
+                                RowsOf<Scalar>& out, const std::vector<Index>& /*split*/) {
+  out.resize(V.rows(), H.rows());
+  const CsrArrays<Scalar> arrays = arrays_of(V);
   // Chunks of rows handed out as threads come free: row lengths vary, rows per thread not.
   constexpr Index kRowsPerChunk = 1024;
-  const Index chunks = (rows + kRowsPerChunk - 1) / kRowsPerChunk;
+  const Index chunks = (V.rows() + kRowsPerChunk - 1) / kRowsPerChunk;
 #pragma omp parallel for schedule(dynamic, 1)
   for (Index chunk = 0; chunk < chunks; ++chunk) {
     const Index first = chunk * kRowsPerChunk;
-    const Index last = std::min(rows, first + kRowsPerChunk);
-    rows_times_h_transposed_cloned(V, first, last, H.data(), H.rows(), out.data());
+    const Index last = std::min(V.rows(), first + kRowsPerChunk);
+    rows_times_h_transposed_cloned(arrays, first, last, H.data(), H.rows(), out.data());
   }
 }
 
-template <typename Value>
-void sparse_w_transposed_times(const CsrArrays<Value>& V, Index rows, Index columns,
-                               const RowMatrix& W, const std::vector<Index>& ranges, Matrix& out) {
-  out.setZero(W.cols(), columns);
+/// `out` = Wᵀ V for CSR V, in V's precision, shared among the threads by column ranges.
+template <typename Scalar>
+void product_w_transposed_times(const CsrOf<Scalar>& V, const RowsOf<Scalar>& W,
+                                ColumnsOf<Scalar>& out, const std::vector<Index>& ranges) {
+  out.setZero(W.cols(), V.cols());
+  const CsrArrays<Scalar> arrays = arrays_of(V);
   const auto parts = static_cast<int>(ranges.size()) - 1;
 #pragma omp parallel for schedule(static, 1)
   for (int part = 0; part < parts; ++part) {
-    add_w_transposed_times_columns_cloned(V, rows, W.data(), W.cols(),
+    add_w_transposed_times_columns_cloned(arrays, V.rows(), W.data(), W.cols(),
                                           ranges[static_cast<std::size_t>(part)],
                                           ranges[static_cast<std::size_t>(part) + 1], out.data());
   }
+}
+
+/// The same for dense V, by BLAS on the rank's threads.
+template <typename Scalar>
+void product_times_h_transposed(const RowsOf<Scalar>& V, const ColumnsOf<Scalar>& H,
+                                RowsOf<Scalar>& out, const std::vector<Index>& /*split*/) {
+  out.noalias() = V * H.transpose();
+}
+
+template <typename Scalar>
+void product_w_transposed_times(const RowsOf<Scalar>& V, const RowsOf<Scalar>& W,
+                                ColumnsOf<Scalar>& out, const std::vector<Index>& /*split*/) {
+  out.noalias() = W.transpose() * V;
 }
 
 /// Column ranges, one per thread, holding nearly equal nonzeros of a CSR block.
@@ -179,27 +203,23 @@ LocalProducts<LocalRows>::LocalProducts(const LocalRows& V) : V_(V) {
 
 template <typename LocalRows>
 void LocalProducts<LocalRows>::times_h_transposed(const Matrix& H, RowMatrix& out) {
-  if constexpr (is_sparse_v<LocalRows>) {
-    sparse_times_h_transposed(arrays_of(V_), V_.rows(), H, out);
-  } else if constexpr (std::is_same_v<typename LocalRows::Scalar, float>) {
-    narrow_.H = H.cast<float>();
-    narrow_.VHt.noalias() = V_ * narrow_.H.transpose();
-    out = narrow_.VHt.template cast<double>();
+  if constexpr (std::is_same_v<typename LocalRows::Scalar, double>) {
+    product_times_h_transposed(V_, H, out, column_split_);
   } else {
-    out.noalias() = V_ * H.transpose();
+    narrow_.H = H.cast<float>();
+    product_times_h_transposed(V_, narrow_.H, narrow_.VHt, column_split_);
+    out = narrow_.VHt.template cast<double>();
   }
 }
 
 template <typename LocalRows>
 void LocalProducts<LocalRows>::w_transposed_times(const RowMatrix& W, Matrix& out) {
-  if constexpr (is_sparse_v<LocalRows>) {
-    sparse_w_transposed_times(arrays_of(V_), V_.rows(), V_.cols(), W, column_split_, out);
-  } else if constexpr (std::is_same_v<typename LocalRows::Scalar, float>) {
-    narrow_.W = W.cast<float>();
-    narrow_.WtV.noalias() = narrow_.W.transpose() * V_;
-    out = narrow_.WtV.template cast<double>();
+  if constexpr (std::is_same_v<typename LocalRows::Scalar, double>) {
+    product_w_transposed_times(V_, W, out, column_split_);
   } else {
-    out.noalias() = W.transpose() * V_;
+    narrow_.W = W.cast<float>();
+    product_w_transposed_times(V_, narrow_.W, narrow_.WtV, column_split_);
+    out = narrow_.WtV.template cast<double>();
   }
 }
 

@@ -94,11 +94,10 @@ std::int64_t frobenius_loop_bytes(const Workload& workload, Index rows_here, Ind
   const Index k = workload.components;
   const Index n = workload.columns;
   // Held throughout: WᵀV (k × n) and this rank's columns of it, VHᵀ (m_p × k), three k × k,
-  // and for a dense single-precision V, float copies of both factors and both products.
+  // and for a single-precision V, float copies of both factors and both products.
   const std::int64_t narrow_copies =
-      workload.value_bytes < 8 && workload.sparse_entries == 0
-          ? 2 * static_cast<std::int64_t>(sizeof(float)) * (rows_here + n) * k
-          : 0;
+      workload.value_bytes < 8 ? 2 * static_cast<std::int64_t>(sizeof(float)) * (rows_here + n) * k
+                               : 0;
   const std::int64_t held =
       doubles(k * n + k * own_columns + rows_here * k + 3 * k * k) + narrow_copies;
   // The largest of what comes and goes: W's gradient and its transpose, either half's rule

@@ -6,11 +6,11 @@
 // rows, Wᵀ V by column ranges holding nearly equal nonzeros (each thread finds its range
 // within every row's sorted column indices).
 //
-// V may be held in single precision. A dense float V multiplies float copies of the factors
-// (BLAS's SGEMM: twice DGEMM's rate, half its memory traffic) and the k-wide results are
-// widened to double; a sparse float V's values are widened as each is used. Either way the
-// factors, the rules and the sums that decide convergence stay double: the copies cost
-// O((m_p + n)·k) per product against the product's O(m_p·n·k).
+// V may be held in single precision. Then the products multiply float copies of the factors
+// (dense: BLAS's SGEMM, twice DGEMM's rate; sparse: the same kernels reading half the bytes
+// per nonzero) and the k-wide results are widened to double. The factors, the rules and the
+// sums that decide convergence stay double: the copies cost O((m_p + n)·k) per product
+// against the product's O(nnz·k).
 
 #include <vector>
 
@@ -33,7 +33,7 @@ class LocalProducts {
 
  private:
   /// Single-precision copies of the factors and products, kept between iterations so that
-  /// no product allocates (dense float V only).
+  /// no product allocates (float V only).
   struct NarrowCopies {
     Eigen::MatrixXf H;
     RowMatrixF W;

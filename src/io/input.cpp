@@ -259,17 +259,10 @@ LocalInput read_input(Communicator& comm, const InputPlan& plan) {
   }
   SparseRows rows = read_sparse_input(comm, plan);
   if (!single) {
-    return {rows.rows, std::move(rows.V)};
+    return {rows.rows, as_eigen<double>(std::move(rows.local))};
   }
-  // Sparse rows are assembled (and validated) in double, then narrowed: the values are a
-  // third of a CSR entry, and the read itself holds more than this copy does.
-  comm.agree(first_entry_beyond_single(rows.V, rows.rows.begin, plan.source));
-  SparseRowMatrixF narrowed;
-  comm.run_agreed([&] {
-    narrowed = rows.V.cast<float>();
-    rows.V = SparseRowMatrix();
-  });
-  return {rows.rows, std::move(narrowed)};
+  comm.agree(first_entry_beyond_single(rows.local, rows.rows.begin, plan.source));
+  return {rows.rows, as_eigen<float>(std::move(rows.local))};
 }
 
 Labels read_labels(const Communicator& comm, const InputPlan& plan) {

@@ -111,12 +111,6 @@ MajorSlice read_major_slice(Communicator& comm, hid_t file, const CompressedSour
   return slice;
 }
 
-SparseRowMatrix as_eigen(const CompressedMatrix& rows) {
-  return Eigen::Map<const SparseRowMatrix>(rows.major_extent, rows.minor_extent, rows.entries(),
-                                           rows.indptr.data(), rows.indices.data(),
-                                           rows.values.data());
-}
-
 /// The slice as the rows it stores (majors are the rows to factor).
 SparseRows rows_from_majors(MajorSlice slice, Index total_rows, Index columns,
                             const std::string& name) {
@@ -133,7 +127,7 @@ SparseRows rows_from_majors(MajorSlice slice, Index total_rows, Index columns,
   if (!slice.canonical) {
     canonicalize(local, slice.majors.begin, name);
   }
-  return {slice.majors, total_rows, columns, as_eigen(local)};
+  return {slice.majors, total_rows, columns, std::move(local)};
 }
 
 /// The slice's entries as (row, column) of the matrix to factor, whose rows are the stored
@@ -184,7 +178,7 @@ SparseRows rows_from_triplets(Communicator& comm, const std::vector<Triplet>& en
     entry.row -= rows.begin;
   }
   SparseRows result{rows, total_rows, columns, {}};
-  comm.run_agreed([&] { result.V = as_eigen(triplets_to_csr(rows.size(), columns, mine, name)); });
+  comm.run_agreed([&] { result.local = triplets_to_csr(rows.size(), columns, mine, name); });
   return result;
 }
 
@@ -231,5 +225,21 @@ SparseRows read_compressed_rows(Communicator& comm, const CompressedSource& sour
   }
   return rows_from_triplets(comm, entries_by_minor(slice), total_rows, columns, name);
 }
+
+template <typename Scalar>
+Eigen::SparseMatrix<Scalar, Eigen::RowMajor, std::int64_t> as_eigen(CompressedMatrix&& rows) {
+  using Csr = Eigen::SparseMatrix<Scalar, Eigen::RowMajor, std::int64_t>;
+  Csr matrix(rows.major_extent, rows.minor_extent);
+  matrix.resizeNonZeros(rows.entries());
+  std::copy(rows.indptr.begin(), rows.indptr.end(), matrix.outerIndexPtr());
+  std::copy(rows.indices.begin(), rows.indices.end(), matrix.innerIndexPtr());
+  std::transform(rows.values.begin(), rows.values.end(), matrix.valuePtr(),
+                 [](double value) { return static_cast<Scalar>(value); });
+  rows = CompressedMatrix();
+  return matrix;
+}
+
+template SparseRowMatrix as_eigen(CompressedMatrix&&);
+template SparseRowMatrixF as_eigen(CompressedMatrix&&);
 
 }  // namespace mpinmf::io

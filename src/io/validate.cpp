@@ -47,13 +47,16 @@ template std::optional<LocalFailure> first_invalid_entry(const RowMatrix&, Index
 template std::optional<LocalFailure> first_invalid_entry(const RowMatrixF&, Index, Index,
                                                          const std::string&);
 
-std::optional<LocalFailure> first_entry_beyond_single(const SparseRowMatrix& block, Index first_row,
+std::optional<LocalFailure> first_entry_beyond_single(const CompressedMatrix& rows, Index first_row,
                                                       const std::string& source) {
   constexpr double kLargest = std::numeric_limits<float>::max();
-  for (Index i = 0; i < block.outerSize(); ++i) {
-    for (SparseRowMatrix::InnerIterator entry(block, i); entry; ++entry) {
-      if (std::abs(entry.value()) > kLargest) {
-        return entry_failure(source, first_row + i, entry.col(), block.cols(), entry.value(),
+  for (Index i = 0; i < rows.major_extent; ++i) {
+    for (auto entry = rows.indptr[static_cast<std::size_t>(i)];
+         entry < rows.indptr[static_cast<std::size_t>(i) + 1]; ++entry) {
+      const double value = rows.values[static_cast<std::size_t>(entry)];
+      if (std::abs(value) > kLargest) {
+        return entry_failure(source, first_row + i, rows.indices[static_cast<std::size_t>(entry)],
+                             rows.minor_extent, value,
                              std::string(", too large for single precision") + kSingleRange);
       }
     }

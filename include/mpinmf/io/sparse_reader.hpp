@@ -28,13 +28,20 @@ struct CompressedSource {
   std::int64_t entries = 0;  // stored entries (nnz, duplicates included)
 };
 
-/// This rank's rows of the matrix to factor (the stored one, or its transpose).
+/// This rank's rows of the matrix to factor (the stored one, or its transpose), as CSR
+/// arrays; `as_eigen` turns them into the engine's matrix in the precision wanted.
 struct SparseRows {
   IndexRange rows;
   Index total_rows = 0;
   Index columns = 0;
-  SparseRowMatrix V;
+  CompressedMatrix local;  // CSR, canonical
 };
+
+/// `rows` as an Eigen CSR matrix of `Scalar` (double, or float for --precision single),
+/// releasing its arrays: the copy is all it adds to the peak, so a float copy adds less
+/// than a double one.
+template <typename Scalar>
+Eigen::SparseMatrix<Scalar, Eigen::RowMajor, std::int64_t> as_eigen(CompressedMatrix&& rows);
 
 /// Reads the group's sizes (indptr, indices, data) and checks them against `source`'s
 /// shape and compression, filling `source.entries`. Errors are agreed.

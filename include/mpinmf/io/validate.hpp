@@ -5,6 +5,7 @@
 #include <string>
 
 #include "mpinmf/comm.hpp"
+#include "mpinmf/io/sparse_structure.hpp"
 #include "mpinmf/types.hpp"
 
 namespace mpinmf::io {
@@ -24,9 +25,9 @@ void require_nonnegative_finite(const Communicator& comm, const Block& block, In
   comm.agree(first_invalid_entry(block, first_row, block.cols(), source));
 }
 
-/// The first entry of a sparse block too large for single precision (beyond ±3.4e38), as
+/// The first entry of a CSR block too large for single precision (beyond ±3.4e38), as
 /// above; checked before the block is narrowed.
-std::optional<LocalFailure> first_entry_beyond_single(const SparseRowMatrix& block, Index first_row,
+std::optional<LocalFailure> first_entry_beyond_single(const CompressedMatrix& rows, Index first_row,
                                                       const std::string& source);
 
 }  // namespace mpinmf::io
