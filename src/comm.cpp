@@ -216,6 +216,33 @@ void Communicator::allgather_columns(Matrix& matrix, const std::vector<IndexRang
         "MPI_Allgatherv");
 }
 
+PendingCollective Communicator::start_sum(double* values, Index count) {
+  MPI_Request request = MPI_REQUEST_NULL;
+  CommTimer timer(seconds_, bytes_, 2.0 * static_cast<double>(count) * sizeof(double));
+  check(MPI_Iallreduce(MPI_IN_PLACE, values, to_int(count, "sum"), MPI_DOUBLE, MPI_SUM, comm_,
+                       &request),
+        "MPI_Iallreduce");
+  return {request, seconds_};
+}
+
+PendingCollective::PendingCollective(PendingCollective&& other) noexcept
+    : request_(std::exchange(other.request_, MPI_REQUEST_NULL)), seconds_(other.seconds_) {}
+
+void PendingCollective::wait() {
+  if (request_ == MPI_REQUEST_NULL) {
+    return;
+  }
+  double unused_bytes = 0.0;
+  CommTimer timer(*seconds_, unused_bytes, 0.0);
+  check(MPI_Wait(&request_, MPI_STATUS_IGNORE), "MPI_Wait");
+}
+
+PendingCollective::~PendingCollective() {
+  if (request_ != MPI_REQUEST_NULL) {
+    MPI_Wait(&request_, MPI_STATUS_IGNORE);
+  }
+}
+
 std::vector<double> Communicator::gather_to_root(double value) {
   std::vector<double> values(is_root() ? static_cast<std::size_t>(size_) : 0);
   CommTimer timer(seconds_, bytes_, sizeof(double));

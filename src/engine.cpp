@@ -22,15 +22,18 @@ class MonitorSums {
  public:
   explicit MonitorSums(Index rank) : rank_(rank), buffer_(rank * rank + 5) {}
 
-  void reduce(Communicator& comm, const RowMatrix& W, const RowMatrix& VHt, double rank0_seconds,
-              double previous_gradient_squared, double stop_flag) {
+  /// Forms this rank's terms and starts their sum; the accessors below read it once the
+  /// result has been waited for.
+  [[nodiscard]] PendingCollective start(Communicator& comm, const RowMatrix& W,
+                                        const RowMatrix& VHt, double rank0_seconds,
+                                        double previous_gradient_squared, double stop_flag) {
     Eigen::Map<Matrix>(buffer_.data(), rank_, rank_).noalias() = W.transpose() * W;
     buffer_[rank_ * rank_] = (W.array() * VHt.array()).sum();
     buffer_[rank_ * rank_ + 1] = W.sum();
     buffer_[rank_ * rank_ + 2] = comm.is_root() ? rank0_seconds : 0.0;
     buffer_[rank_ * rank_ + 3] = previous_gradient_squared;
     buffer_[rank_ * rank_ + 4] = stop_flag;
-    comm.sum(buffer_.data(), static_cast<Index>(buffer_.size()));
+    return comm.start_sum(buffer_.data(), static_cast<Index>(buffer_.size()));
   }
 
   [[nodiscard]] Eigen::Map<const Matrix> gram() const { return {buffer_.data(), rank_, rank_}; }
@@ -116,19 +119,32 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   Matrix WtV(k, V.cols());
   Matrix WtV_own(k, own_columns.size());
   Matrix WtW(k, k);
-  Matrix HHt = H * H.transpose();
+  Matrix HHt(k, k);
   RowMatrix VHt;
   LocalProducts<LocalRows> products(V);
-  products.times_h_transposed(H, VHt);
   MonitorSums sums(k);
+
+  // Every rank gathers all of H and forms HHᵀ and V Hᵀ from it (DESIGN.md, step 4).
+  auto gather_H = [&] {
+    comm.allgather_columns(H, blocks);
+    HHt.noalias() = H * H.transpose();
+    products.times_h_transposed(H, VHt);
+  };
+  // After a W update: the monitor sums travel while this rank forms Wᵀ V, which the next H
+  // update (or the last iterate's gradient) needs whatever the sums decide.
+  auto sum_monitors = [&](double rank0_seconds, double previous_gradient_squared,
+                          double stop_flag) {
+    PendingCollective pending =
+        sums.start(comm, W, VHt, rank0_seconds, previous_gradient_squared, stop_flag);
+    products.w_transposed_times(W, WtV);
+    pending.wait();
+  };
 
   // ‖P(∇)‖² of an iterate = its W part (known once W is updated) + its H part (known once
   // the next iteration has formed WᵀV); the sum reaches the history one iteration late.
-  double w_gradient_of_last =
-      projected_gradient_squared_norm(W.transpose(), HHt, VHt.transpose(), penalties.W);
+  double w_gradient_of_last = 0.0;
   auto products_for_H = [&] {
     WtW = sums.gram();
-    products.w_transposed_times(W, WtV);
     comm.reduce_scatter_columns(WtV, blocks, WtV_own);
     return w_gradient_of_last + projected_gradient_squared_norm(own_H(), WtW, WtV_own, penalties.H);
   };
@@ -145,7 +161,10 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
 
   // Resuming recomputes exactly what the interrupted run held at this point, from the
   // same W and H by the same operations, so the iterations that follow are bit-identical.
-  sums.reduce(comm, W, VHt, MPI_Wtime() - start, 0.0, 0.0);
+  gather_H();
+  w_gradient_of_last =
+      projected_gradient_squared_norm(W.transpose(), HHt, VHt.transpose(), penalties.W);
+  sum_monitors(MPI_Wtime() - start, 0.0, 0.0);
   if (!resuming) {
     result.history.push_back(evaluate(0, sums, H, HHt, v_squared_norm, penalties));
   }
@@ -155,18 +174,16 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   for (int iteration = result.iterations + 1; iteration <= stopping.max_iterations; ++iteration) {
     const double gradient_of_previous = products_for_H();
     rule.update(own_H(), WtW, WtV_own, penalties.H);
-    comm.allgather_columns(H, blocks);
+    gather_H();
     kill_if_planned(FaultPoint::kill, comm.rank(), iteration);
 
-    HHt.noalias() = H * H.transpose();
-    products.times_h_transposed(H, VHt);
     w_gradient_of_last =
         rule.update_and_gradient_norm(W.transpose(), HHt, VHt.transpose(), penalties.W);
     if (fault_planned(FaultPoint::nan, comm.rank(), iteration) && W.size() > 0) {
       W(0, 0) = std::numeric_limits<double>::quiet_NaN();
     }
 
-    sums.reduce(comm, W, VHt, MPI_Wtime() - start, gradient_of_previous, hooks.stop_flag());
+    sum_monitors(MPI_Wtime() - start, gradient_of_previous, hooks.stop_flag());
     HistoryEntry& previous_entry = result.history.back();
     record_gradient(previous_entry, sums.previous_gradient_squared());
     if (hooks.on_iteration) {
@@ -193,8 +210,8 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
     }
   }
 
-  // The last iterate's gradient needs its WᵀV: one more product, and the exact error one
-  // more pass; both only once.
+  // The last iterate's gradient needs its WᵀV (formed with the last sums), and the exact
+  // error one more pass over V.
   const double last_gradient = comm.sum(products_for_H());
   record_gradient(result.history.back(), last_gradient);
   if (hooks.on_iteration) {

@@ -28,6 +28,25 @@ struct LocalFailure {
   std::int64_t order = 0;
 };
 
+/// A collective every rank has started and that completes at wait(): the rank computes
+/// meanwhile, leaving the collective's buffer alone until then. The seconds spent starting
+/// and waiting count as communication. Destroying it unwaited waits.
+class PendingCollective {
+ public:
+  PendingCollective(MPI_Request request, double& seconds) : request_(request), seconds_(&seconds) {}
+  ~PendingCollective();
+  PendingCollective(const PendingCollective&) = delete;
+  PendingCollective& operator=(const PendingCollective&) = delete;
+  PendingCollective(PendingCollective&& other) noexcept;
+  PendingCollective& operator=(PendingCollective&&) = delete;
+
+  void wait();
+
+ private:
+  MPI_Request request_ = MPI_REQUEST_NULL;
+  double* seconds_;
+};
+
 class Communicator {
  public:
   /// Wraps, without owning, an existing communicator (MPI_COMM_WORLD, usually).
@@ -70,6 +89,10 @@ class Communicator {
 
   /// Fills every rank's copy of `matrix` with the column blocks the ranks own.
   void allgather_columns(Matrix& matrix, const std::vector<IndexRange>& column_blocks);
+
+  /// sum() started, to be finished by the result's wait(). Every rank must start the same
+  /// collectives in the same order.
+  [[nodiscard]] PendingCollective start_sum(double* values, Index count);
 
   /// In-place element-wise sum of counts over ranks.
   void sum_counts(std::int64_t* values, Index count);

@@ -1,7 +1,8 @@
 #pragma once
 // The distributed alternating loop, written once for every rule (see DESIGN.md):
 //   WᵀW summed over ranks, WᵀV reduce-scattered by column block, H's own columns updated
-//   and gathered, then HHᵀ and VHᵀ formed locally and W's own rows updated locally.
+//   and gathered, then HHᵀ and VHᵀ formed locally and W's own rows updated locally. The sums
+//   after a W update (WᵀW among them) travel while the next WᵀV is formed.
 // The Frobenius objective comes from the Gram identity
 //   ‖V − WH‖² = ‖V‖² − 2 Σ_p ⟨W_p, V_p Hᵀ⟩ + ⟨WᵀW, HHᵀ⟩,
 // its one scalar riding along with the Gram's allreduce.
