@@ -21,18 +21,13 @@
 #include "pair_timing.hpp"
 
 int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
-  int rank = 0;
-  int size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (argc < 4) {
-    if (rank == 0) {
-      std::cerr << "usage: mpinmf_gemm_pair ROWS COLUMNS K [REPEATS] [THREADS]\n";
-    }
-    MPI_Finalize();
+  const auto world = mpinmf::bench::start(
+      argc, argv, 4, "usage: mpinmf_gemm_pair ROWS COLUMNS K [REPEATS] [THREADS]");
+  if (!world) {
     return 2;
   }
+  const int rank = world->rank;
+  const int size = world->size;
   using mpinmf::Index;
   const Index m = std::atol(argv[1]);
   const Index n = std::atol(argv[2]);
@@ -51,20 +46,13 @@ int main(int argc, char** argv) {
   mpinmf::RowMatrix VHt(rows.size(), k);
   mpinmf::Matrix WtV(k, n);
 
-  std::vector<double> seconds;
-  for (int repeat = 0; repeat <= repeats; ++repeat) {  // the first is a warm-up
-    MPI_Barrier(MPI_COMM_WORLD);
-    const double start = MPI_Wtime();
+  const double seconds = mpinmf::bench::median_of_slowest(repeats, [&] {
     WtV.noalias() = W.transpose() * V;
     VHt.noalias() = V * H.transpose();
-    const double elapsed = mpinmf::bench::slowest(MPI_Wtime() - start);
-    if (repeat > 0) {
-      seconds.push_back(elapsed);
-    }
-  }
+  });
   if (rank == 0) {
-    std::cout << "gemm_pair_seconds " << mpinmf::bench::median(seconds) << " threads " << threads
-              << " checksum " << (WtV.sum() + VHt.sum() > 0 ? "ok" : "zero") << "\n";
+    std::cout << "gemm_pair_seconds " << seconds << " threads " << threads << " checksum "
+              << (WtV.sum() + VHt.sum() > 0 ? "ok" : "zero") << "\n";
   }
   MPI_Finalize();
   return 0;
