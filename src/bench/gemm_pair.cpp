@@ -31,45 +31,33 @@ double time_pair(const LocalRows& V, mpinmf::Index k, int repeats) {
   mpinmf::RowMatrix VHt(V.rows(), k);
   mpinmf::Matrix WtV(k, V.cols());
   mpinmf::LocalProducts<LocalRows> products(V);
-  std::vector<double> seconds;
-  for (int repeat = 0; repeat <= repeats; ++repeat) {  // the first is a warm-up
-    MPI_Barrier(MPI_COMM_WORLD);
-    const double start = MPI_Wtime();
+  const double seconds = mpinmf::bench::median_of_slowest(repeats, [&] {
     products.w_transposed_times(W, WtV);
     products.times_h_transposed(H, VHt);
-    const double elapsed = mpinmf::bench::slowest(MPI_Wtime() - start);
-    if (repeat > 0) {
-      seconds.push_back(elapsed);
-    }
-  }
+  });
   if (!(WtV.sum() + VHt.sum() > 0)) {
     std::cerr << "mpinmf_gemm_pair: the products came out zero\n";
   }
-  return mpinmf::bench::median(seconds);
+  return seconds;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
-  int rank = 0;
-  int size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  const bool single = argc > 6 && std::string(argv[6]) == "single";
-  if (argc < 4 || (argc > 6 && !single && std::string(argv[6]) != "double")) {
-    if (rank == 0) {
-      std::cerr << "usage: mpinmf_gemm_pair ROWS COLUMNS K [REPEATS] [THREADS] [double|single]\n";
-    }
-    MPI_Finalize();
+  const auto world = mpinmf::bench::start(
+      argc, argv, 4, "usage: mpinmf_gemm_pair ROWS COLUMNS K [REPEATS] [THREADS] [double|single]");
+  if (!world) {
     return 2;
   }
+  const int rank = world->rank;
+  const int size = world->size;
   using mpinmf::Index;
   const Index m = std::atol(argv[1]);
   const Index n = std::atol(argv[2]);
   const Index k = std::atol(argv[3]);
   const int repeats = argc > 4 ? std::atoi(argv[4]) : 5;
   const int requested_threads = argc > 5 ? std::atoi(argv[5]) : 0;
+  const bool single = argc > 6 && std::string(argv[6]) == "single";
 
   const int threads = mpinmf::threads_for_rank(
       requested_threads, mpinmf::Communicator(MPI_COMM_WORLD).ranks_on_node());

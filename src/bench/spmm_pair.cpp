@@ -58,18 +58,13 @@ mpinmf::SparseRowMatrix random_rows(Index rows, Index columns, Index per_row, st
 }  // namespace
 
 int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
-  int rank = 0;
-  int size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (argc < 5) {
-    if (rank == 0) {
-      std::cerr << "usage: mpinmf_spmm_pair ROWS COLUMNS DENSITY K [REPEATS] [THREADS]\n";
-    }
-    MPI_Finalize();
+  const auto world = mpinmf::bench::start(
+      argc, argv, 5, "usage: mpinmf_spmm_pair ROWS COLUMNS DENSITY K [REPEATS] [THREADS]");
+  if (!world) {
     return 2;
   }
+  const int rank = world->rank;
+  const int size = world->size;
   const Index m = std::atol(argv[1]);
   const Index n = std::atol(argv[2]);
   const double density = std::atof(argv[3]);
