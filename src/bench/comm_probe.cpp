@@ -3,7 +3,9 @@
 // latency α and a cost per byte β, and the times of the engine's three collectives at the
 // sizes one iteration uses (reduce-scatter and allgather of the k × n WᵀV and H, the sum of
 // the k × k + 5 monitor doubles), through the engine's own Communicator, to check the
-// collective formulas the model builds from α and β.
+// collective formulas the model builds from α and β. Beside them, "sum_products": all of the
+// k × n WᵀV summed on every rank (an allreduce), the simple form of the H half's exchange,
+// to compare with the reduce-scatter at a problem's sizes.
 //
 // Usage: mpirun -np P mpinmf_comm_probe K COLUMNS [REPEATS]
 // Prints "pingpong BYTES SECONDS" lines (ranks 0 and P − 1; P ≥ 2) and one line per
@@ -70,11 +72,14 @@ void probe(Index k, Index n, int repeats, const mpinmf::bench::World& world) {
       median_of_slowest(repeats, [&] { comm.allgather_columns(local, blocks); });
   const double summed = median_of_slowest(
       repeats, [&] { comm.sum(monitor.data(), static_cast<Index>(monitor.size())); });
+  // The simple form of the H half's exchange: all of WᵀV summed on every rank.
+  const double all_summed = median_of_slowest(repeats, [&] { comm.sum(local); });
   if (world.rank == 0) {
     std::cout << "reduce_scatter_columns " << factor_bytes << " " << scattered << "\n"
               << "allgather_columns " << factor_bytes << " " << gathered << "\n"
               << "sum " << static_cast<double>(monitor.size() * sizeof(double)) << " " << summed
-              << "\n";
+              << "\n"
+              << "sum_products " << factor_bytes << " " << all_summed << "\n";
   }
 }
 
