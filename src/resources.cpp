@@ -10,6 +10,7 @@
 
 #ifdef MPINMF_HAVE_OPENBLAS
 extern "C" void openblas_set_num_threads(int threads);
+extern "C" int blas_thread_shutdown_();
 #endif
 
 namespace mpinmf {
@@ -51,6 +52,32 @@ void use_threads(int threads, ThreadUse use) {
 }
 
 int blas_threads() { return blas_threads_in_use; }
+
+namespace {
+bool own_loops_have_the_cores = false;  // an OwnLoopsHaveTheCores is in force
+}  // namespace
+
+OwnLoopsHaveTheCores::OwnLoopsHaveTheCores()
+    : active_(blas_threads_in_use > 1 && !own_loops_have_the_cores && omp_in_parallel() == 0) {
+  if (active_) {
+    own_loops_have_the_cores = true;
+    Eigen::setNbThreads(1);
+#ifdef MPINMF_HAVE_OPENBLAS
+    openblas_set_num_threads(1);
+    blas_thread_shutdown_();
+#endif
+  }
+}
+
+OwnLoopsHaveTheCores::~OwnLoopsHaveTheCores() {
+  if (active_) {
+    Eigen::setNbThreads(blas_threads_in_use);
+#ifdef MPINMF_HAVE_OPENBLAS
+    openblas_set_num_threads(blas_threads_in_use);
+#endif
+    own_loops_have_the_cores = false;
+  }
+}
 
 double peak_memory_bytes() {
   rusage usage{};

@@ -17,7 +17,8 @@ int threads_for_rank(int requested, int ranks_on_node);
 /// Which work a rank's threads go to: BLAS's dense products, or the project's own loops
 /// (the sparse products). OpenBLAS's idle threads spin, so giving both the same cores
 /// makes them fight over them: with sparse V, BLAS's products are the small ones (m_p × k ×
-/// k) and run on one thread.
+/// k) and run on one thread. Loops of the project's that must have all the threads where
+/// BLAS has them (ANLS's solver) run inside an OwnLoopsHaveTheCores.
 enum class ThreadUse { dense_products, sparse_products };
 
 /// Sets the BLAS, Eigen and OpenMP thread counts for this process.
@@ -25,8 +26,29 @@ void use_threads(int threads, ThreadUse use = ThreadUse::dense_products);
 
 /// BLAS's thread count as use_threads last set it. Where it is 1 (sparse V), the project's
 /// own loops may run BLAS calls on several threads at once; where BLAS has the threads, its
-/// idle workers spin on them, and the project's loops leave them alone.
+/// idle workers spin on them, and the project's loops leave them alone unless they run
+/// inside an OwnLoopsHaveTheCores.
 int blas_threads();
+
+/// While one lives, the project's own OpenMP loops have the cores: BLAS runs on one thread
+/// (a BLAS call from inside such a loop must not start threads of its own) and OpenBLAS's
+/// idle workers, which spin for about 0.1 s after each threaded call (2^28 cycles; the
+/// OPENBLAS_THREAD_TIMEOUT that would shorten it is read only when the library loads), are
+/// ended. Afterwards BLAS has its thread count back, and OpenBLAS starts its workers again at
+/// its next threaded call (about 0.1 ms). Where BLAS has one thread (sparse V), inside another
+/// one, or inside a parallel region, it does nothing.
+class OwnLoopsHaveTheCores {
+ public:
+  OwnLoopsHaveTheCores();
+  ~OwnLoopsHaveTheCores();
+  OwnLoopsHaveTheCores(const OwnLoopsHaveTheCores&) = delete;
+  OwnLoopsHaveTheCores& operator=(const OwnLoopsHaveTheCores&) = delete;
+  OwnLoopsHaveTheCores(OwnLoopsHaveTheCores&&) = delete;
+  OwnLoopsHaveTheCores& operator=(OwnLoopsHaveTheCores&&) = delete;
+
+ private:
+  bool active_;  // false when nested in another, or constructed inside a parallel region
+};
 
 /// Peak resident memory of this process so far, in bytes.
 double peak_memory_bytes();

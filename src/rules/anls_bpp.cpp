@@ -1,11 +1,13 @@
 #include "mpinmf/rules/anls_bpp.hpp"
 
+#include "mpinmf/resources.hpp"
 #include "mpinmf/rules/nnls_bpp.hpp"
 
 namespace mpinmf {
 
 void anls_bpp_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
                      const Eigen::Ref<const Matrix>& product, const Penalty& penalty) {
+  const OwnLoopsHaveTheCores cores;  // the solver shares its columns among the threads
   if (!penalty.any()) {
     factor = nnls_block_principal_pivoting(gram, product, factor);
     return;

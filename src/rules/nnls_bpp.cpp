@@ -1,8 +1,11 @@
 #include "mpinmf/rules/nnls_bpp.hpp"
 
+#include <omp.h>
+
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <numeric>
@@ -10,6 +13,8 @@
 #include <stdexcept>
 #include <utility>
 #include <vector>
+
+#include "mpinmf/vector_clones.hpp"
 
 namespace mpinmf {
 namespace {
@@ -29,8 +34,8 @@ constexpr double kRankTolerance = 1e-12;
 // full exchanges in the common case and guarantees termination.
 constexpr int kFullExchangeChances = 3;
 
-// At most this many columns are solved at once, which bounds the workspace for large c.
-constexpr Index kColumnsPerSolve = 512;
+// Rounds of block pivoting before the columns still infeasible go to the active-set method.
+constexpr Index kPivotingRounds = 1;
 
 using IndexSpan = std::span<const Index>;
 // One byte per variable, so that passive sets compare with memcmp when columns are grouped.
@@ -51,10 +56,149 @@ Matrix scaled_pseudo_inverse(const Matrix& gram_ff) {
          eigen.eigenvectors().transpose() * scale.asDiagonal();
 }
 
+// The kernels below are plain loops on small contiguous buffers (p, q ≤ k): at these sizes a
+// BLAS or LAPACK call costs more than its arithmetic. Each column is solved by the same
+// operations in the same order whichever columns share its passive set, so a column's answer
+// is the same bit for bit however the columns are split among calls.
+
+/// L Lᵀ = A in place (A p×p column-major with leading dimension ld, its lower triangle read
+/// and overwritten by L). False if a pivot falls below kRankTolerance of its diagonal entry
+/// in `diagonal`.
+MPINMF_VECTOR_CLONES bool cholesky_in_place_strided(double* a, Index p, Index ld,
+                                                    const double* diagonal) {
+  for (Index j = 0; j < p; ++j) {
+    double* column = a + j * ld;
+    const double pivot = column[j];
+    if (!(pivot >= kRankTolerance * diagonal[j])) {
+      return false;  // also a NaN pivot
+    }
+    const double root = std::sqrt(pivot);
+    column[j] = root;
+    const double inverse = 1.0 / root;
+    for (Index i = j + 1; i < p; ++i) {
+      column[i] *= inverse;
+    }
+    for (Index c = j + 1; c < p; ++c) {
+      const double factor = column[c];
+      double* target = a + c * ld;
+#pragma omp simd
+      for (Index i = c; i < p; ++i) {
+        target[i] -= column[i] * factor;
+      }
+    }
+  }
+  return true;
+}
+
+bool cholesky_in_place(double* a, Index p, const double* diagonal) {
+  return cholesky_in_place_strided(a, p, p, diagonal);
+}
+
+/// x ← L⁻¹ x for L p×p lower triangular, column-major with leading dimension `ld`.
+MPINMF_VECTOR_CLONES void forward_substitute(const double* l, Index p, Index ld, double* x) {
+  for (Index j = 0; j < p; ++j) {
+    const double* column = l + j * ld;
+    const double value = x[j] / column[j];
+    x[j] = value;
+#pragma omp simd
+    for (Index i = j + 1; i < p; ++i) {
+      x[i] -= column[i] * value;
+    }
+  }
+}
+
+/// x ← (L Lᵀ)⁻¹ x, for the factor L as forward_substitute takes it.
+MPINMF_VECTOR_CLONES void cholesky_solve(const double* l, Index p, Index ld, double* x) {
+  forward_substitute(l, p, ld, x);
+  for (Index j = p - 1; j >= 0; --j) {
+    const double* column = l + j * ld;
+    double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
+    for (Index i = j + 1; i < p; ++i) {
+      sum += column[i] * x[i];
+    }
+    x[j] = (x[j] - sum) / column[j];
+  }
+}
+
+/// L' L'ᵀ = L Lᵀ with row and column r removed (L p×p, leading dimension ld): the rows
+/// below r take a rank-one update by L's column r (Givens rotations), then move up by one.
+void cholesky_remove(double* l, Index p, Index ld, Index r, double* scratch) {
+  for (Index i = r + 1; i < p; ++i) {
+    scratch[i] = l[i + r * ld];
+  }
+  for (Index j = r + 1; j < p; ++j) {
+    double* column = l + j * ld;
+    const double diagonal = std::hypot(column[j], scratch[j]);
+    const double cosine = diagonal / column[j];
+    const double sine = scratch[j] / column[j];
+    column[j] = diagonal;
+    for (Index i = j + 1; i < p; ++i) {
+      column[i] = (column[i] + sine * scratch[i]) / cosine;
+      scratch[i] = cosine * scratch[i] - sine * column[i];
+    }
+  }
+  // Close the gap: column j moves to j − 1 and, below row r, row i to i − 1.
+  for (Index j = 0; j < p - 1; ++j) {
+    double* target = l + j * ld;
+    const double* source = l + (j < r ? j : j + 1) * ld;
+    for (Index i = std::max(j, r); i < p - 1; ++i) {
+      target[i] = source[i + 1];
+    }
+  }
+}
+
+/// y ← y + A x for A q×p column-major.
+MPINMF_VECTOR_CLONES void add_product(const double* a, Index q, Index p, const double* x,
+                                      double* y) {
+  for (Index f = 0; f < p; ++f) {
+    const double value = x[f];
+    const double* column = a + f * q;
+#pragma omp simd
+    for (Index c = 0; c < q; ++c) {
+      y[c] += column[c] * value;
+    }
+  }
+}
+
+/// A well-mixed 64-bit key per variable: a passive set's hash is the XOR of its variables'
+/// keys, kept up to date by each exchange (Zobrist hashing), so that grouping columns by
+/// passive set sorts integers and compares sets only where the hashes agree.
+std::uint64_t variable_key(Index variable) {
+  std::uint64_t z =
+      static_cast<std::uint64_t>(variable) * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
+  z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31U);
+}
+
 /// The exchange rule's memory for one column.
 struct ColumnState {
   Index fewest_infeasible;
   int full_exchanges_left = kFullExchangeChances;
+};
+
+/// What one thread needs to solve a group: sized for k once, so that pivoting never
+/// allocates (except for the rare pseudo-inverse).
+struct Workspace {
+  explicit Workspace(Index k)
+      : gram_ff(static_cast<std::size_t>(k * k)),
+        gram_cf(static_cast<std::size_t>(k * k)),
+        diagonal(static_cast<std::size_t>(k)),
+        solution(static_cast<std::size_t>(k)),
+        gradient(static_cast<std::size_t>(k)),
+        factor(static_cast<std::size_t>(k * k)),
+        point(static_cast<std::size_t>(k)),
+        scratch(static_cast<std::size_t>(k)) {
+    passive.reserve(k);
+    candidates.reserve(k);
+    infeasible.reserve(k);
+  }
+  std::vector<Index> passive, candidates, infeasible, still_infeasible;
+  std::vector<double> gram_ff, gram_cf, diagonal, solution, gradient;
+  // The active-set method's: the factor of G_FF (leading dimension k) for F in the order of
+  // `passive`, and the current point x over all k variables.
+  std::vector<double> factor, point, scratch;
 };
 
 class BlockPrincipalPivoting {
@@ -65,12 +209,12 @@ class BlockPrincipalPivoting {
   Matrix solve(NnlsBppReport* report);
 
  private:
-  void solve_group(IndexSpan columns, std::vector<Index>& still_infeasible);
-  void split_variables(Index column);
-  bool factor_passive_block(Eigen::Map<Matrix>& gram_ff);
-  void collect_infeasible(const Eigen::Ref<const Eigen::VectorXd>& solution,
-                          const Eigen::Ref<const Eigen::VectorXd>& gradient, Index column);
-  void exchange(Index column);
+  void solve_round(std::vector<Index>& pending, std::vector<std::pair<Index, Index>>& groups);
+  void solve_group(IndexSpan columns, Workspace& work);
+  bool active_set(Index column, Workspace& work);
+  void split_variables(Index column, Workspace& work) const;
+  void collect_infeasible(Index column, Workspace& work) const;
+  void exchange(Index column, std::vector<Index>& infeasible);
   void keep_if_better_than_zero(Index column);
   [[nodiscard]] bool same_passive_set(Index a, Index b) const;
   [[nodiscard]] bool passive_set_before(Index a, Index b) const;
@@ -86,12 +230,10 @@ class BlockPrincipalPivoting {
   double gram_norm_;
 
   PassiveSets passive_sets_;
+  std::vector<std::uint64_t> keys_, hashes_;
   std::vector<ColumnState> states_;
   Matrix result_;
-
-  // Workspaces reused by every group, so that the pivoting loop does not allocate.
-  std::vector<Index> passive_variables_, candidate_variables_, infeasible_;
-  std::vector<double> gram_ff_buffer_, gram_cf_buffer_, solution_buffer_, gradient_buffer_;
+  std::vector<Workspace> workspaces_;  // one per thread
 };
 
 BlockPrincipalPivoting::BlockPrincipalPivoting(const Matrix& gram,
@@ -104,20 +246,26 @@ BlockPrincipalPivoting::BlockPrincipalPivoting(const Matrix& gram,
       product_size_(product.colwise().lpNorm<Eigen::Infinity>()),
       gram_norm_(gram.rowwise().lpNorm<1>().lpNorm<Eigen::Infinity>()),
       passive_sets_(PassiveSets::Zero(k_, product.cols())),
+      keys_(static_cast<std::size_t>(k_)),
+      hashes_(static_cast<std::size_t>(product.cols()), 0),
       states_(product.cols(), ColumnState{k_ + 1}),
       result_(Matrix::Zero(k_, product.cols())),
-      gram_ff_buffer_(k_ * k_),
-      gram_cf_buffer_(k_ * k_),
-      solution_buffer_(k_ * std::min(kColumnsPerSolve, product.cols())),
-      gradient_buffer_(solution_buffer_.size()) {
-  passive_variables_.reserve(k_);
-  candidate_variables_.reserve(k_);
-  infeasible_.reserve(k_);
+      workspaces_(static_cast<std::size_t>(omp_get_max_threads()), Workspace(k_)) {
+  for (Index i = 0; i < k_; ++i) {
+    keys_[static_cast<std::size_t>(i)] = variable_key(i);
+  }
   if (warm_start != nullptr) {
     passive_sets_ = (warm_start->array() > 0.0).cast<std::uint8_t>();
     for (Index i = 0; i < k_; ++i) {
       if (!usable_(i)) {
         passive_sets_.row(i).setZero();
+      }
+    }
+    for (Index j = 0; j < product.cols(); ++j) {
+      for (Index i = 0; i < k_; ++i) {
+        if (passive_sets_(i, j) != 0) {
+          hashes_[static_cast<std::size_t>(j)] ^= keys_[static_cast<std::size_t>(i)];
+        }
       }
     }
   }
@@ -127,25 +275,30 @@ Matrix BlockPrincipalPivoting::solve(NnlsBppReport* report) {
   // With no components every column is already solved (and has no passive set to compare).
   std::vector<Index> pending(k_ > 0 ? product_.cols() : 0);
   std::iota(pending.begin(), pending.end(), Index{0});
-  std::vector<Index> still_infeasible;
-  still_infeasible.reserve(pending.size());
+  std::vector<std::pair<Index, Index>> groups;  // [first, last) in pending
 
   // The single-variable rule can need many rounds on numerically singular input; past
   // this bound a column keeps its last iterate, made feasible.
   const Index max_rounds = 10 * k_ + 100;
   Index round = 0;
   for (; round < max_rounds && !pending.empty(); ++round) {
-    // Columns that share a passive set share one factorisation of G_FF.
-    std::sort(pending.begin(), pending.end(),
-              [this](Index a, Index b) { return passive_set_before(a, b); });
-    still_infeasible.clear();
-    for (auto first = pending.begin(); first != pending.end();) {
-      const auto last =
-          std::find_if(first, pending.end(), [&](Index j) { return !same_passive_set(*first, j); });
-      solve_group(IndexSpan(first, last), still_infeasible);
-      first = last;
+    if (round == kPivotingRounds) {
+      // The columns still infeasible are the ones on which full exchanges keep failing.
+#pragma omp parallel for schedule(dynamic, 4) if (pending.size() > 1 && workspaces_.size() > 1)
+      for (const Index j : pending) {
+        Workspace& work = workspaces_[static_cast<std::size_t>(omp_get_thread_num())];
+        if (!active_set(j, work)) {
+          work.still_infeasible.push_back(j);
+        }
+      }
+    } else {
+      solve_round(pending, groups);
     }
-    pending.swap(still_infeasible);
+    pending.clear();
+    for (Workspace& work : workspaces_) {
+      pending.insert(pending.end(), work.still_infeasible.begin(), work.still_infeasible.end());
+      work.still_infeasible.clear();
+    }
   }
   if (report != nullptr) {
     *report = {.rounds = round, .unconverged_columns = static_cast<Index>(pending.size())};
@@ -168,110 +321,264 @@ void BlockPrincipalPivoting::keep_if_better_than_zero(Index column) {
   }
 }
 
+void BlockPrincipalPivoting::solve_round(std::vector<Index>& pending,
+                                         std::vector<std::pair<Index, Index>>& groups) {
+  // Columns that share a passive set share one factorisation of G_FF.
+  std::sort(pending.begin(), pending.end(),
+            [this](Index a, Index b) { return passive_set_before(a, b); });
+  groups.clear();
+  for (Index first = 0; first < static_cast<Index>(pending.size());) {
+    Index last = first + 1;
+    while (last < static_cast<Index>(pending.size()) &&
+           same_passive_set(pending[static_cast<std::size_t>(first)],
+                            pending[static_cast<std::size_t>(last)])) {
+      ++last;
+    }
+    groups.emplace_back(first, last);
+    first = last;
+  }
+  // Columns are independent: the rank's threads share the groups.
+  const auto group_count = static_cast<Index>(groups.size());
+#pragma omp parallel for schedule(dynamic, 8) if (group_count > 1 && workspaces_.size() > 1)
+  for (Index g = 0; g < group_count; ++g) {
+    const auto [first, last] = groups[static_cast<std::size_t>(g)];
+    solve_group(IndexSpan(pending).subspan(static_cast<std::size_t>(first),
+                                           static_cast<std::size_t>(last - first)),
+                workspaces_[static_cast<std::size_t>(omp_get_thread_num())]);
+  }
+}
+
+bool BlockPrincipalPivoting::active_set(Index column, Workspace& work) {
+  // Lawson & Hanson from the feasible point max(x, 0) of the last pivoting round: each outer
+  // step adds the candidate of most negative gradient; inner steps go from x towards the
+  // passive set's minimiser z as far as x stays non-negative and drop what reaches zero.
+  // G_FF's Cholesky factor follows F by one-variable updates, O(k²) a step instead of the
+  // O(k³) of a fresh factor. Returns false (the column goes back to the pivoting) where a
+  // pivot is too small for that to be trusted.
+  const double* b = product_.col(column).data();
+  double* const l = work.factor.data();
+  double* const x = work.point.data();
+  double* const z = work.solution.data();
+  std::vector<Index>& passive = work.passive;
+  passive.clear();
+  for (Index i = 0; i < k_; ++i) {
+    x[i] = usable_(i) ? std::max(result_(i, column), 0.0) : 0.0;
+    if (x[i] > 0.0) {
+      passive.push_back(i);
+    }
+  }
+  const auto p0 = static_cast<Index>(passive.size());
+  for (Index f = 0; f < p0; ++f) {
+    for (Index e = f; e < p0; ++e) {
+      l[e + f * k_] =
+          gram_(passive[static_cast<std::size_t>(e)], passive[static_cast<std::size_t>(f)]);
+    }
+    work.diagonal[static_cast<std::size_t>(f)] =
+        gram_(passive[static_cast<std::size_t>(f)], passive[static_cast<std::size_t>(f)]);
+  }
+  if (!cholesky_in_place_strided(l, p0, k_, work.diagonal.data())) {
+    return false;
+  }
+  const Index max_steps = 3 * k_ + 10;
+  for (Index step = 0; step < max_steps; ++step) {
+    // Inner loop: x ← the passive set's minimiser, dropping variables that would go negative.
+    for (;;) {
+      const auto p = static_cast<Index>(passive.size());
+      for (Index f = 0; f < p; ++f) {
+        z[f] = b[passive[static_cast<std::size_t>(f)]];
+      }
+      cholesky_solve(l, p, k_, z);
+      double alpha = 1.0;
+      Index blocking = -1;
+      for (Index f = 0; f < p; ++f) {
+        if (z[f] <= 0.0) {
+          const double xf = x[passive[static_cast<std::size_t>(f)]];
+          const double ratio = xf / (xf - z[f]);
+          if (ratio < alpha || blocking < 0) {
+            alpha = std::min(alpha, ratio);
+            blocking = f;
+          }
+        }
+      }
+      if (blocking < 0) {
+        for (Index f = 0; f < p; ++f) {
+          x[passive[static_cast<std::size_t>(f)]] = z[f];
+        }
+        break;
+      }
+      for (Index f = 0; f < p; ++f) {
+        double& xf = x[passive[static_cast<std::size_t>(f)]];
+        xf += alpha * (z[f] - xf);
+      }
+      x[passive[static_cast<std::size_t>(blocking)]] = 0.0;
+      for (Index f = p - 1; f >= 0; --f) {
+        if (x[passive[static_cast<std::size_t>(f)]] <= 0.0) {
+          x[passive[static_cast<std::size_t>(f)]] = 0.0;
+          cholesky_remove(l, static_cast<Index>(passive.size()), k_, f, work.scratch.data());
+          passive.erase(passive.begin() + f);
+        }
+      }
+    }
+    // Outer step: the candidate with the most negative gradient y = G x − b, if below rounding.
+    const auto p = static_cast<Index>(passive.size());
+    double x_size = 0.0;
+    for (Index f = 0; f < p; ++f) {
+      x_size = std::max(x_size, x[passive[static_cast<std::size_t>(f)]]);
+    }
+    const double floor = -kRoundingTolerance * (product_size_(column) + gram_norm_ * x_size);
+    Index entering = -1;
+    double most_negative = floor;
+    for (Index i = 0; i < k_; ++i) {
+      if (!usable_(i) || x[i] > 0.0) {
+        continue;
+      }
+      double gradient = -b[i];
+      for (Index f = 0; f < p; ++f) {
+        const Index e = passive[static_cast<std::size_t>(f)];
+        gradient += gram_(i, e) * x[e];
+      }
+      if (gradient < most_negative) {
+        most_negative = gradient;
+        entering = i;
+      }
+    }
+    if (entering < 0) {
+      auto result = result_.col(column);
+      for (Index i = 0; i < k_; ++i) {
+        result(i) = x[i];
+      }
+      return true;
+    }
+    // Append the entering variable to the factor: l = L⁻¹ G_F,t and pivot G_tt − lᵀl.
+    double* const row = work.scratch.data();
+    for (Index f = 0; f < p; ++f) {
+      row[f] = gram_(passive[static_cast<std::size_t>(f)], entering);
+    }
+    forward_substitute(l, p, k_, row);
+    double pivot = gram_(entering, entering);
+    for (Index f = 0; f < p; ++f) {
+      pivot -= row[f] * row[f];
+      l[p + f * k_] = row[f];
+    }
+    if (!(pivot >= kRankTolerance * gram_(entering, entering))) {
+      return false;
+    }
+    l[p + p * k_] = std::sqrt(pivot);
+    passive.push_back(entering);
+  }
+  return false;
+}
+
 bool BlockPrincipalPivoting::same_passive_set(Index a, Index b) const {
-  return std::memcmp(passive_sets_.col(a).data(), passive_sets_.col(b).data(), k_) == 0;
+  return hashes_[static_cast<std::size_t>(a)] == hashes_[static_cast<std::size_t>(b)] &&
+         std::memcmp(passive_sets_.col(a).data(), passive_sets_.col(b).data(), k_) == 0;
 }
 
 bool BlockPrincipalPivoting::passive_set_before(Index a, Index b) const {
+  const std::uint64_t hash_a = hashes_[static_cast<std::size_t>(a)];
+  const std::uint64_t hash_b = hashes_[static_cast<std::size_t>(b)];
+  if (hash_a != hash_b) {
+    return hash_a < hash_b;
+  }
   const int order = std::memcmp(passive_sets_.col(a).data(), passive_sets_.col(b).data(), k_);
   return order != 0 ? order < 0 : a < b;
 }
 
-void BlockPrincipalPivoting::split_variables(Index column) {
-  passive_variables_.clear();
-  candidate_variables_.clear();
+void BlockPrincipalPivoting::split_variables(Index column, Workspace& work) const {
+  work.passive.clear();
+  work.candidates.clear();
   for (Index i = 0; i < k_; ++i) {
     if (passive_sets_(i, column) != 0) {
-      passive_variables_.push_back(i);
+      work.passive.push_back(i);
     } else if (usable_(i)) {
-      candidate_variables_.push_back(i);
+      work.candidates.push_back(i);
     }
   }
 }
 
-bool BlockPrincipalPivoting::factor_passive_block(Eigen::Map<Matrix>& gram_ff) {
-  const IndexSpan passive(passive_variables_);
-  gram_ff = gram_(passive, passive);
-  const Eigen::LLT<Eigen::Ref<Matrix>> cholesky(gram_ff);
-  return cholesky.info() == Eigen::Success && (cholesky.matrixLLT().diagonal().array().square() >=
-                                               kRankTolerance * gram_.diagonal()(passive).array())
-                                                  .all();
-}
+void BlockPrincipalPivoting::solve_group(IndexSpan columns, Workspace& work) {
+  split_variables(columns.front(), work);
+  const IndexSpan passive(work.passive);
+  const IndexSpan candidates(work.candidates);
+  const auto p = static_cast<Index>(passive.size());
+  const auto q = static_cast<Index>(candidates.size());
 
-void BlockPrincipalPivoting::solve_group(IndexSpan columns, std::vector<Index>& still_infeasible) {
-  split_variables(columns.front());
-  const IndexSpan passive(passive_variables_);
-  const IndexSpan candidates(candidate_variables_);
-  const auto passive_count = static_cast<Index>(passive.size());
-  const auto candidate_count = static_cast<Index>(candidates.size());
-
-  Eigen::Map<Matrix> gram_ff(gram_ff_buffer_.data(), passive_count, passive_count);
-  Eigen::Map<Matrix> gram_cf(gram_cf_buffer_.data(), candidate_count, passive_count);
-  bool definite = true;
+  // G_FF, factored in place, and G_CF, both copied into contiguous column-major buffers.
+  double* const gram_ff = work.gram_ff.data();
+  double* const gram_cf = work.gram_cf.data();
+  for (Index f = 0; f < p; ++f) {
+    const double* gram_column = gram_.col(passive[f]).data();
+    for (Index e = 0; e < p; ++e) {
+      gram_ff[e + f * p] = gram_column[passive[e]];
+    }
+    for (Index c = 0; c < q; ++c) {
+      gram_cf[c + f * q] = gram_column[candidates[c]];
+    }
+    work.diagonal[static_cast<std::size_t>(f)] = gram_column[passive[f]];
+  }
+  const bool definite = cholesky_in_place(gram_ff, p, work.diagonal.data());
   Matrix pseudo_inverse;
-  if (passive_count > 0) {
-    definite = factor_passive_block(gram_ff);
-    if (!definite) {
-      pseudo_inverse = scaled_pseudo_inverse(gram_(passive, passive));
-    }
-    gram_cf = gram_(candidates, passive);
+  if (!definite) {
+    pseudo_inverse = scaled_pseudo_inverse(gram_(passive, passive));
   }
 
-  for (std::size_t offset = 0; offset < columns.size(); offset += kColumnsPerSolve) {
-    const IndexSpan chunk =
-        columns.subspan(offset, std::min<std::size_t>(kColumnsPerSolve, columns.size() - offset));
-    const auto chunk_size = static_cast<Index>(chunk.size());
-    Eigen::Map<Matrix> solution(solution_buffer_.data(), passive_count, chunk_size);
-    Eigen::Map<Matrix> gradient(gradient_buffer_.data(), candidate_count, chunk_size);
-
+  double* const x = work.solution.data();
+  double* const y = work.gradient.data();
+  for (const Index j : columns) {
     // x_F = G_FF⁻¹ b_F and, off F, y = G_{·F} x_F − b; x is zero off F and y zero on F.
-    solution = product_(passive, chunk);
-    gradient = -product_(candidates, chunk);
-    if (passive_count > 0) {
-      if (definite) {
-        gram_ff.triangularView<Eigen::Lower>().solveInPlace(solution);
-        gram_ff.triangularView<Eigen::Lower>().transpose().solveInPlace(solution);
-      } else {
-        solution = pseudo_inverse * solution;
-      }
-      gradient.noalias() += gram_cf * solution;
+    const double* b = product_.col(j).data();
+    for (Index f = 0; f < p; ++f) {
+      x[f] = b[passive[f]];
     }
-    result_(Eigen::all, chunk).setZero();
-    result_(passive, chunk) = solution;
+    if (definite) {
+      cholesky_solve(gram_ff, p, p, x);
+    } else {
+      Eigen::Map<Eigen::VectorXd> solution(x, p);
+      solution = pseudo_inverse * solution.eval();
+    }
+    for (Index c = 0; c < q; ++c) {
+      y[c] = -b[candidates[c]];
+    }
+    add_product(gram_cf, q, p, x, y);
+    auto result = result_.col(j);
+    result.setZero();
+    for (Index f = 0; f < p; ++f) {
+      result(passive[f]) = x[f];
+    }
 
-    for (Index t = 0; t < chunk_size; ++t) {
-      collect_infeasible(solution.col(t), gradient.col(t), chunk[t]);
-      if (!infeasible_.empty()) {
-        exchange(chunk[t]);
-        still_infeasible.push_back(chunk[t]);
-      }
+    collect_infeasible(j, work);
+    if (!work.infeasible.empty()) {
+      exchange(j, work.infeasible);
+      work.still_infeasible.push_back(j);
     }
   }
 }
 
-void BlockPrincipalPivoting::collect_infeasible(const Eigen::Ref<const Eigen::VectorXd>& solution,
-                                                const Eigen::Ref<const Eigen::VectorXd>& gradient,
-                                                Index column) {
-  const double solution_size = solution.lpNorm<Eigen::Infinity>();
+void BlockPrincipalPivoting::collect_infeasible(Index column, Workspace& work) const {
+  const auto p = static_cast<Index>(work.passive.size());
+  const auto q = static_cast<Index>(work.candidates.size());
+  const Eigen::Map<const Eigen::VectorXd> solution(work.solution.data(), p);
+  const Eigen::Map<const Eigen::VectorXd> gradient(work.gradient.data(), q);
+  const double solution_size = p > 0 ? solution.lpNorm<Eigen::Infinity>() : 0.0;
   const double solution_floor = -kRoundingTolerance * solution_size;
   const double gradient_floor =
       -kRoundingTolerance * (product_size_(column) + gram_norm_ * solution_size);
-  infeasible_.clear();
-  for (Index p = 0; p < solution.size(); ++p) {
-    if (solution(p) < solution_floor) {
-      infeasible_.push_back(passive_variables_[p]);
+  work.infeasible.clear();
+  for (Index f = 0; f < p; ++f) {
+    if (solution(f) < solution_floor) {
+      work.infeasible.push_back(work.passive[static_cast<std::size_t>(f)]);
     }
   }
-  for (Index q = 0; q < gradient.size(); ++q) {
-    if (gradient(q) < gradient_floor) {
-      infeasible_.push_back(candidate_variables_[q]);
+  for (Index c = 0; c < q; ++c) {
+    if (gradient(c) < gradient_floor) {
+      work.infeasible.push_back(work.candidates[static_cast<std::size_t>(c)]);
     }
   }
 }
 
-void BlockPrincipalPivoting::exchange(Index column) {
-  ColumnState& state = states_[column];
-  const auto infeasible_count = static_cast<Index>(infeasible_.size());
+void BlockPrincipalPivoting::exchange(Index column, std::vector<Index>& infeasible) {
+  ColumnState& state = states_[static_cast<std::size_t>(column)];
+  const auto infeasible_count = static_cast<Index>(infeasible.size());
   if (infeasible_count < state.fewest_infeasible) {
     state.fewest_infeasible = infeasible_count;
     state.full_exchanges_left = kFullExchangeChances;
@@ -279,10 +586,12 @@ void BlockPrincipalPivoting::exchange(Index column) {
     --state.full_exchanges_left;
   } else {
     // The backup rule: move only the largest-index infeasible variable, which cannot cycle.
-    infeasible_ = {*std::max_element(infeasible_.begin(), infeasible_.end())};
+    const Index largest = *std::max_element(infeasible.begin(), infeasible.end());
+    infeasible.assign(1, largest);
   }
-  for (const Index i : infeasible_) {
+  for (const Index i : infeasible) {
     passive_sets_(i, column) ^= 1;
+    hashes_[static_cast<std::size_t>(column)] ^= keys_[static_cast<std::size_t>(i)];
   }
 }
 
@@ -299,12 +608,16 @@ std::int64_t nnls_bpp_allocated_bytes(Index k, Index columns) {
   const auto doubles = [](Index count) {
     return static_cast<std::int64_t>(sizeof(double)) * count;
   };
-  // X (k × c), a byte per passive-set entry, per column its state, size, and place in the
-  // pending and still-infeasible lists, and the solution and gradient buffers of one chunk.
-  return doubles(k * columns) + k * columns +
-         columns *
-             static_cast<std::int64_t>(sizeof(ColumnState) + sizeof(double) + 2 * sizeof(Index)) +
-         doubles(2 * k * std::min(kColumnsPerSolve, columns));
+  // X (k × c), a byte per passive-set entry, per column its state, hash, size, and place in
+  // the pending list and in a thread's still-infeasible list and in a group, and per thread
+  // a workspace of three k × k blocks and a few k-vectors.
+  const auto per_column =
+      static_cast<std::int64_t>(sizeof(ColumnState) + sizeof(std::uint64_t) + sizeof(double) +
+                                2 * sizeof(Index) + sizeof(std::pair<Index, Index>));
+  const std::int64_t per_thread =
+      doubles(3 * k * k + 5 * k) + static_cast<std::int64_t>(3 * sizeof(Index)) * k;
+  return doubles(k * columns) + k * columns + columns * per_column +
+         per_thread * omp_get_max_threads() + doubles(k);
 }
 
 Matrix nnls_block_principal_pivoting(const Matrix& gram, const Eigen::Ref<const Matrix>& product,

@@ -6,6 +6,7 @@
 #include "mpinmf/rules/nnls_bpp.hpp"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <Eigen/Cholesky>
 #include <algorithm>
@@ -262,6 +263,62 @@ TEST(NnlsBpp, WarmStartFromTheAnswerNeedsOneRound) {
   const Matrix x = nnls_block_principal_pivoting(p.gram(), p.product(), truth, &report);
   EXPECT_EQ(report.rounds, 1);
   EXPECT_LE((x - truth).norm(), 1e-9 * truth.norm());
+}
+
+TEST(NnlsBpp, WrongStartsGiveTheExhaustiveSearchAnswer) {
+  // After the first pivoting round the columns still infeasible are finished by the
+  // active-set stage from the round's clipped iterate: from a wrong support it must both add
+  // and drop variables (one-variable updates of G_FF's factor) and still reach the optimum.
+  const NnlsProblem p = random_problem(30, 10, 60, 21, true);
+  const Matrix gram = p.gram();
+  const Matrix product = p.product();
+  const Matrix expected = brute_force_nnls(gram, product);
+  const Matrix starts[] = {sparse_non_negative(10, 60, 22), Matrix::Ones(10, 60),
+                           Matrix::Zero(10, 60)};
+  for (const Matrix& start : starts) {
+    const Matrix x = nnls_block_principal_pivoting(gram, product, start);
+    expect_kkt(gram, product, x);
+    expect_columns_near(x, expected, gram, product, 1e-10);
+  }
+}
+
+TEST(NnlsBpp, NearlyCollinearComponentsNeedFewRounds) {
+  // An overfitted NMF factor: 40 components that are small perturbations of 8, so G is
+  // ill-conditioned (about 1e7). Full exchanges keep failing on such problems and the
+  // single-variable rule needs hundreds of rounds; the active-set stage finishes in one.
+  std::srand(23);
+  const Matrix base = Matrix::Random(200, 8).cwiseAbs();
+  const Matrix mix = Matrix::Random(8, 40).cwiseAbs();
+  NnlsProblem p;
+  p.A = base * mix + 1e-3 * Matrix::Random(200, 40).cwiseAbs();
+  p.Y = Matrix::Random(200, 300).cwiseAbs();
+  const Matrix gram = p.gram();
+  const Matrix product = p.product();
+  NnlsBppReport report;
+  const Matrix x = nnls_block_principal_pivoting(gram, product, &report);
+  expect_kkt(gram, product, x, 1e-9);
+  EXPECT_EQ(report.unconverged_columns, 0);
+  EXPECT_LE(report.rounds, 3);
+}
+
+TEST(NnlsBpp, ThreadsAndSplittingChangeNoBit) {
+  // Each column is solved by the same operations in the same order whichever columns share
+  // its call and whichever thread takes it.
+  const NnlsProblem p = random_problem(60, 25, 400, 24, true);
+  const Matrix gram = p.gram();
+  const Matrix product = p.product();
+  const Matrix start = sparse_non_negative(25, 400, 25);
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const Matrix one_thread = nnls_block_principal_pivoting(gram, product, start);
+  omp_set_num_threads(std::max(2, threads));
+  const Matrix several = nnls_block_principal_pivoting(gram, product, start);
+  const Matrix left =
+      nnls_block_principal_pivoting(gram, product.leftCols(150), start.leftCols(150));
+  omp_set_num_threads(threads);
+  EXPECT_TRUE((one_thread.array() == several.array()).all());
+  EXPECT_TRUE((left.array() == several.leftCols(150).array()).all());
+  expect_kkt(gram, product, several);
 }
 
 TEST(NnlsBpp, BackupRuleEndsACycleOfFullExchanges) {

@@ -1,6 +1,13 @@
 #include "mpinmf/resources.hpp"
 
 #include <gtest/gtest.h>
+#include <omp.h>
+
+#include <Eigen/Core>
+
+#ifdef MPINMF_HAVE_OPENBLAS
+extern "C" int openblas_get_num_threads();
+#endif
 
 namespace mpinmf {
 namespace {
@@ -12,6 +19,37 @@ TEST(ChooseThreadCount, SharesTheNodeAmongItsRanks) {
   EXPECT_EQ(choose_thread_count(0, 2, 2, 2), 1);  // two ranks, unbound
   EXPECT_EQ(choose_thread_count(0, 1, 1, 2), 1);  // bound to one core
   EXPECT_EQ(choose_thread_count(0, 2, 4, 2), 1);  // oversubscribed: still one
+}
+
+/// The BLAS thread count each layer sees: Eigen's, and OpenBLAS's where it is linked.
+void expect_blas_threads(int expected) {
+  EXPECT_EQ(Eigen::nbThreads(), expected);
+#ifdef MPINMF_HAVE_OPENBLAS
+  EXPECT_EQ(openblas_get_num_threads(), expected);
+#endif
+}
+
+TEST(OwnLoopsHaveTheCores, HoldsBlasAtOneThreadWhileItLivesAndNestsHarmlessly) {
+  use_threads(2, ThreadUse::dense_products);
+  {
+    const OwnLoopsHaveTheCores outer;
+    expect_blas_threads(1);
+    EXPECT_EQ(omp_get_max_threads(), 2);  // the loops keep their threads
+    {
+      const OwnLoopsHaveTheCores inner;
+      expect_blas_threads(1);
+    }
+    expect_blas_threads(1);  // the inner one must not hand BLAS its threads back early
+  }
+  expect_blas_threads(2);
+  EXPECT_EQ(blas_threads(), 2);
+  use_threads(2, ThreadUse::sparse_products);
+  {
+    const OwnLoopsHaveTheCores cores;
+    expect_blas_threads(1);
+  }
+  expect_blas_threads(1);
+  use_threads(1);
 }
 
 TEST(PeakMemory, GrowsWithAnAllocationLargerThanThePeakSoFar) {

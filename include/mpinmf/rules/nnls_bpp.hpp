@@ -10,7 +10,8 @@ namespace mpinmf {
 
 /// How a call went, for diagnostics and tests; it never changes the answer.
 struct NnlsBppReport {
-  /// Pivoting rounds (one solve per column that is still infeasible) the slowest column took.
+  /// Rounds (one solve per column that is still infeasible; the active-set stage counts as
+  /// one) the slowest column took.
   Index rounds = 0;
   /// Columns stopped by the round limit, whose answers are feasible but not optimal.
   Index unconverged_columns = 0;
@@ -20,13 +21,22 @@ struct NnlsBppReport {
 /// symmetric positive semi-definite) and B = AᵀY (k×c). The result (k×c) satisfies the
 /// KKT conditions X ≥ 0, G X − B ≥ 0 and X ∘ (G X − B) = 0 up to rounding.
 ///
-/// Each column's pivoting depends on that column of B and on G alone, never on the other
-/// columns of the call, so splitting the columns differently gives the same X up to
-/// rounding in the shared multi-column solves (about 1e-15 relative). A component
-/// with G_ii = 0 (an all-zero column of A) stays at zero. When G is singular on a passive
-/// set, that subproblem takes its (Jacobi-scaled) minimum-norm solution. If a column has
-/// not converged after 10k + 100 pivoting rounds, its answer is its last iterate clipped
-/// at zero, or zero itself where that has the smaller objective.
+/// A first round of block pivoting solves every column on its starting passive set (columns
+/// that share one share G_FF's factorisation) and keeps those that satisfy the KKT
+/// conditions: with a warm start, most columns after a few outer iterations. The others go
+/// to Lawson & Hanson's active-set method from the round's clipped iterate, with G_FF's
+/// Cholesky factor updated one variable at a time: on ill-conditioned G (an overfitted k)
+/// Kim & Park's full exchanges keep failing and their single-variable backup rule needs
+/// hundreds of rounds, each with a fresh factorisation. Where a pivot of that update is too
+/// small to trust (G_FF numerically singular), the column goes back to block pivoting with
+/// the backup rule. The columns are shared among the calling thread's OpenMP threads.
+///
+/// Each column's solve depends on that column of B and on G alone, never on the other
+/// columns of the call or on the threads: splitting the columns differently gives the same X
+/// bit for bit. A component with G_ii = 0 (an all-zero column of A) stays at zero. When G is
+/// singular on a passive set, that subproblem takes its (Jacobi-scaled) minimum-norm
+/// solution. If a column has not converged after 10k + 100 rounds, its answer is its last
+/// iterate clipped at zero, or zero itself where that has the smaller objective.
 Matrix nnls_block_principal_pivoting(const Matrix& gram, const Eigen::Ref<const Matrix>& product,
                                      NnlsBppReport* report = nullptr);
 
