@@ -5,6 +5,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -34,8 +35,15 @@ constexpr double kRankTolerance = 1e-12;
 // full exchanges in the common case and guarantees termination.
 constexpr int kFullExchangeChances = 3;
 
-// Rounds of block pivoting before the columns still infeasible go to the active-set method.
-constexpr Index kPivotingRounds = 1;
+// Columns of one group solved together, vectorised across them.
+constexpr Index kColumnsPerChunk = 32;
+
+// Rounds of block pivoting before the columns still infeasible go to the active-set method:
+// a round refactors G_FF (p³/3) where an active-set step updates it (p²), and the larger k,
+// the more rounds the pivoting needs. Measured on the dense 20000 × 2000 problem (NNLS time
+// over 19 ANLS iterations from a random start): at k = 50 one round is 15% faster than two;
+// at k = 20 two rounds are 15% faster than one (three: the same as two).
+Index pivoting_rounds(Index k) { return k >= 32 ? 1 : 2; }
 
 using IndexSpan = std::span<const Index>;
 // One byte per variable, so that passive sets compare with memcmp when columns are grouped.
@@ -113,11 +121,69 @@ MPINMF_VECTOR_CLONES void cholesky_solve(const double* l, Index p, Index ld, dou
   for (Index j = p - 1; j >= 0; --j) {
     const double* column = l + j * ld;
     double sum = 0.0;
-#pragma omp simd reduction(+ : sum)
     for (Index i = j + 1; i < p; ++i) {
-      sum += column[i] * x[i];
+      sum += column[i] * x[i];  // in order: cholesky_solve_columns must give the same bits
     }
     x[j] = (x[j] - sum) / column[j];
+  }
+}
+
+/// cholesky_solve for the c columns of x, stored row by row (p × c, row-major): each column
+/// goes through the same operations in the same order as in cholesky_solve, vectorised
+/// across the columns.
+MPINMF_VECTOR_CLONES void cholesky_solve_columns(const double* l, Index p, Index ld, double* x,
+                                                 Index c) {
+  for (Index j = 0; j < p; ++j) {
+    const double* column = l + j * ld;
+    double* row_j = x + j * c;
+#pragma omp simd
+    for (Index t = 0; t < c; ++t) {
+      row_j[t] /= column[j];
+    }
+    for (Index i = j + 1; i < p; ++i) {
+      const double factor = column[i];
+      double* row_i = x + i * c;
+#pragma omp simd
+      for (Index t = 0; t < c; ++t) {
+        row_i[t] -= factor * row_j[t];
+      }
+    }
+  }
+  std::array<double, kColumnsPerChunk> sums{};
+  for (Index j = p - 1; j >= 0; --j) {
+    const double* column = l + j * ld;
+    double* row_j = x + j * c;
+    std::fill_n(sums.begin(), c, 0.0);
+    for (Index i = j + 1; i < p; ++i) {
+      const double factor = column[i];
+      const double* row_i = x + i * c;
+#pragma omp simd
+      for (Index t = 0; t < c; ++t) {
+        sums[t] += factor * row_i[t];
+      }
+    }
+#pragma omp simd
+    for (Index t = 0; t < c; ++t) {
+      row_j[t] = (row_j[t] - sums[t]) / column[j];
+    }
+  }
+}
+
+/// add_product for the c columns of x (p × c) and y (q × c), both row-major, each column in
+/// the same order of operations as add_product.
+MPINMF_VECTOR_CLONES void add_product_columns(const double* a, Index q, Index p, const double* x,
+                                              double* y, Index c) {
+  for (Index f = 0; f < p; ++f) {
+    const double* column = a + f * q;
+    const double* row_f = x + f * c;
+    for (Index r = 0; r < q; ++r) {
+      const double factor = column[r];
+      double* row_r = y + r * c;
+#pragma omp simd
+      for (Index t = 0; t < c; ++t) {
+        row_r[t] += factor * row_f[t];
+      }
+    }
   }
 }
 
@@ -189,7 +255,9 @@ struct Workspace {
         gradient(static_cast<std::size_t>(k)),
         factor(static_cast<std::size_t>(k * k)),
         point(static_cast<std::size_t>(k)),
-        scratch(static_cast<std::size_t>(k)) {
+        scratch(static_cast<std::size_t>(k)),
+        solution_block(static_cast<std::size_t>(k * kColumnsPerChunk)),
+        gradient_block(static_cast<std::size_t>(k * kColumnsPerChunk)) {
     passive.reserve(k);
     candidates.reserve(k);
     infeasible.reserve(k);
@@ -199,6 +267,8 @@ struct Workspace {
   // The active-set method's: the factor of G_FF (leading dimension k) for F in the order of
   // `passive`, and the current point x over all k variables.
   std::vector<double> factor, point, scratch;
+  // A chunk of a group's columns, one row per variable.
+  std::vector<double> solution_block, gradient_block;
 };
 
 class BlockPrincipalPivoting {
@@ -282,7 +352,7 @@ Matrix BlockPrincipalPivoting::solve(NnlsBppReport* report) {
   const Index max_rounds = 10 * k_ + 100;
   Index round = 0;
   for (; round < max_rounds && !pending.empty(); ++round) {
-    if (round == kPivotingRounds) {
+    if (round == pivoting_rounds(k_)) {
       // The columns still infeasible are the ones on which full exchanges keep failing.
 #pragma omp parallel for schedule(dynamic, 4) if (pending.size() > 1 && workspaces_.size() > 1)
       for (const Index j : pending) {
@@ -524,32 +594,61 @@ void BlockPrincipalPivoting::solve_group(IndexSpan columns, Workspace& work) {
 
   double* const x = work.solution.data();
   double* const y = work.gradient.data();
-  for (const Index j : columns) {
+  double* const x_block = work.solution_block.data();
+  double* const y_block = work.gradient_block.data();
+  for (std::size_t offset = 0; offset < columns.size(); offset += kColumnsPerChunk) {
+    const IndexSpan chunk =
+        columns.subspan(offset, std::min<std::size_t>(kColumnsPerChunk, columns.size() - offset));
+    const auto c = static_cast<Index>(chunk.size());
     // x_F = G_FF⁻¹ b_F and, off F, y = G_{·F} x_F − b; x is zero off F and y zero on F.
-    const double* b = product_.col(j).data();
-    for (Index f = 0; f < p; ++f) {
-      x[f] = b[passive[f]];
+    // A lone column is solved in place; several, as the rows of a block (one row per
+    // variable), by the same operations per column.
+    double* const xs = c == 1 ? x : x_block;
+    double* const ys = c == 1 ? y : y_block;
+    for (Index t = 0; t < c; ++t) {
+      const double* b = product_.col(chunk[t]).data();
+      for (Index f = 0; f < p; ++f) {
+        xs[f * c + t] = b[passive[f]];
+      }
+      for (Index r = 0; r < q; ++r) {
+        ys[r * c + t] = -b[candidates[r]];
+      }
     }
-    if (definite) {
-      cholesky_solve(gram_ff, p, p, x);
+    if (!definite) {
+      for (Index t = 0; t < c; ++t) {
+        Eigen::Map<Eigen::VectorXd, 0, Eigen::InnerStride<>> solution(xs + t, p,
+                                                                      Eigen::InnerStride<>(c));
+        solution = pseudo_inverse * solution.eval();
+      }
+    } else if (c == 1) {
+      cholesky_solve(gram_ff, p, p, xs);
     } else {
-      Eigen::Map<Eigen::VectorXd> solution(x, p);
-      solution = pseudo_inverse * solution.eval();
+      cholesky_solve_columns(gram_ff, p, p, xs, c);
     }
-    for (Index c = 0; c < q; ++c) {
-      y[c] = -b[candidates[c]];
-    }
-    add_product(gram_cf, q, p, x, y);
-    auto result = result_.col(j);
-    result.setZero();
-    for (Index f = 0; f < p; ++f) {
-      result(passive[f]) = x[f];
+    if (c == 1) {
+      add_product(gram_cf, q, p, xs, ys);
+    } else {
+      add_product_columns(gram_cf, q, p, xs, ys, c);
     }
 
-    collect_infeasible(j, work);
-    if (!work.infeasible.empty()) {
-      exchange(j, work.infeasible);
-      work.still_infeasible.push_back(j);
+    for (Index t = 0; t < c; ++t) {
+      const Index j = chunk[t];
+      for (Index f = 0; f < p; ++f) {
+        x[f] = xs[f * c + t];
+      }
+      for (Index r = 0; r < q; ++r) {
+        y[r] = ys[r * c + t];
+      }
+      auto result = result_.col(j);
+      result.setZero();
+      for (Index f = 0; f < p; ++f) {
+        result(passive[f]) = x[f];
+      }
+      collect_infeasible(j, work);
+      if (!work.infeasible.empty()) {
+        exchange(j, work.infeasible);
+        work.still_infeasible.push_back(j);
+      }
     }
   }
 }
@@ -610,12 +709,12 @@ std::int64_t nnls_bpp_allocated_bytes(Index k, Index columns) {
   };
   // X (k × c), a byte per passive-set entry, per column its state, hash, size, and place in
   // the pending list and in a thread's still-infeasible list and in a group, and per thread
-  // a workspace of three k × k blocks and a few k-vectors.
+  // a workspace of three k × k blocks, two k × kColumnsPerChunk blocks and a few k-vectors.
   const auto per_column =
       static_cast<std::int64_t>(sizeof(ColumnState) + sizeof(std::uint64_t) + sizeof(double) +
                                 2 * sizeof(Index) + sizeof(std::pair<Index, Index>));
-  const std::int64_t per_thread =
-      doubles(3 * k * k + 5 * k) + static_cast<std::int64_t>(3 * sizeof(Index)) * k;
+  const std::int64_t per_thread = doubles(3 * k * k + 5 * k + 2 * k * kColumnsPerChunk) +
+                                  static_cast<std::int64_t>(3 * sizeof(Index)) * k;
   return doubles(k * columns) + k * columns + columns * per_column +
          per_thread * omp_get_max_threads() + doubles(k);
 }

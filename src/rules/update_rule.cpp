@@ -26,13 +26,13 @@ double UpdateRule::update_and_gradient_norm(Eigen::Ref<Matrix> factor, const Mat
 double UpdateRule::update_and_gradient_norm_by_blocks(Eigen::Ref<Matrix> factor, const Matrix& gram,
                                                       const Eigen::Ref<const Matrix>& product,
                                                       const Penalty& penalty) const {
-  // Blocks are independent: where BLAS runs on one thread (sparse V), the rank's threads
-  // share them. Each block's norm has its own slot and the slots are summed in order, so the
-  // result does not depend on the number of threads.
+  // Blocks are independent: the rank's threads share them. Each block's norm has its own slot
+  // and the slots are summed in order, so the result does not depend on the number of threads.
   const Index width = cache_block_columns(factor.rows());
   const Index blocks = (factor.cols() + width - 1) / width;
   std::vector<double> squared_norms(static_cast<std::size_t>(blocks), 0.0);
-#pragma omp parallel for schedule(static) if (blas_threads() == 1)
+  const OwnLoopsHaveTheCores cores;
+#pragma omp parallel for schedule(dynamic)
   for (Index b = 0; b < blocks; ++b) {
     const Index first = b * width;
     const Index count = std::min(width, factor.cols() - first);

@@ -23,7 +23,8 @@ struct NnlsBppReport {
 ///
 /// A first round of block pivoting solves every column on its starting passive set (columns
 /// that share one share G_FF's factorisation) and keeps those that satisfy the KKT
-/// conditions: with a warm start, most columns after a few outer iterations. The others go
+/// conditions: with a warm start, most columns after a few outer iterations. For k < 32 a
+/// second round of full exchanges follows (cheaper there than the active set). The others go
 /// to Lawson & Hanson's active-set method from the round's clipped iterate, with G_FF's
 /// Cholesky factor updated one variable at a time: on ill-conditioned G (an overfitted k)
 /// Kim & Park's full exchanges keep failing and their single-variable backup rule needs
