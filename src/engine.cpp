@@ -124,9 +124,8 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   LocalProducts<LocalRows> products(V);
   MonitorSums sums(k);
 
-  // Every rank gathers all of H and forms HHᵀ and V Hᵀ from it (DESIGN.md, step 4).
-  auto gather_H = [&] {
-    comm.allgather_columns(H, blocks);
+  // Every rank forms HHᵀ and V Hᵀ from all of H (DESIGN.md, step 4).
+  auto products_for_W = [&] {
     HHt.noalias() = H * H.transpose();
     products.times_h_transposed(H, VHt);
   };
@@ -161,7 +160,7 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
 
   // Resuming recomputes exactly what the interrupted run held at this point, from the
   // same W and H by the same operations, so the iterations that follow are bit-identical.
-  gather_H();
+  products_for_W();
   w_gradient_of_last =
       projected_gradient_squared_norm(W.transpose(), HHt, VHt.transpose(), penalties.W);
   sum_monitors(MPI_Wtime() - start, 0.0, 0.0);
@@ -174,7 +173,8 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   for (int iteration = result.iterations + 1; iteration <= stopping.max_iterations; ++iteration) {
     const double gradient_of_previous = products_for_H();
     rule.update(own_H(), WtW, WtV_own, penalties.H);
-    gather_H();
+    comm.allgather_columns(H, blocks);
+    products_for_W();
     kill_if_planned(FaultPoint::kill, comm.rank(), iteration);
 
     w_gradient_of_last =
