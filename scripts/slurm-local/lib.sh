@@ -24,7 +24,9 @@ slurm_local_become_root() {
 slurm_local_pid() {
   local file=$1 mark=$2 pid cmdline
   [ -s "$file" ] || return 1
-  pid=$(<"$file")
+  # A daemon that is stopping removes its file at any moment; bash's $(<file) would end the
+  # calling script under `set -e` when the file has just gone, cat merely fails.
+  pid=$(cat "$file" 2>/dev/null) || return 1
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
   [[ $cmdline == *"$mark"* ]] || return 1
