@@ -164,44 +164,49 @@ void product_w_transposed_times(const CsrOf<Scalar>& V, const RowsOf<Scalar>& W,
   }
 }
 
+/// Runs `part(range)` on each of the rank's threads for its share of [0, extent), BLAS on one
+/// thread meanwhile, as ranks would split the work; returns false, running nothing, where BLAS
+/// has one thread or `extent` is too short to split.
+template <typename Part>
+bool split_among_threads(Index extent, Part part) {
+  const int parts = blas_threads();
+  if (parts < 2 || extent < parts) {
+    return false;
+  }
+  const OwnLoopsHaveTheCores own_loops;
+#pragma omp parallel for schedule(static, 1) num_threads(parts)
+  for (int index = 0; index < parts; ++index) {
+    part(even_block(extent, parts, index));
+  }
+  return true;
+}
+
 /// The same for dense V, by BLAS. With several threads, V is split among them as ranks would
 /// split it, each part a one-thread BLAS call: measured faster than one BLAS call on all the
 /// threads, whose own split suits these long, thin products less (scripts/bench/run, 1 × 2
-/// against 2 × 1).
+/// against 2 × 1). V Hᵀ splits by rows, Wᵀ V by V's columns: each part a whole block of the
+/// result.
 template <typename Scalar>
 void product_times_h_transposed(const RowsOf<Scalar>& V, const ColumnsOf<Scalar>& H,
                                 RowsOf<Scalar>& out, const std::vector<Index>& /*split*/) {
-  const int parts = blas_threads();
-  if (parts < 2 || V.rows() < parts) {
-    out.noalias() = V * H.transpose();
-    return;
-  }
   out.resize(V.rows(), H.rows());
-  const OwnLoopsHaveTheCores own_loops;
-#pragma omp parallel for schedule(static, 1) num_threads(parts)
-  for (int part = 0; part < parts; ++part) {
-    const IndexRange rows = even_block(V.rows(), parts, part);
-    out.middleRows(rows.begin, rows.size()).noalias() =
-        V.middleRows(rows.begin, rows.size()) * H.transpose();
+  if (!split_among_threads(V.rows(), [&](IndexRange rows) {
+        out.middleRows(rows.begin, rows.size()).noalias() =
+            V.middleRows(rows.begin, rows.size()) * H.transpose();
+      })) {
+    out.noalias() = V * H.transpose();
   }
 }
 
-/// Wᵀ V split by V's columns, so that each part is a whole block of the result.
 template <typename Scalar>
 void product_w_transposed_times(const RowsOf<Scalar>& V, const RowsOf<Scalar>& W,
                                 ColumnsOf<Scalar>& out, const std::vector<Index>& /*split*/) {
-  const int parts = blas_threads();
-  if (parts < 2 || V.cols() < parts) {
-    out.noalias() = W.transpose() * V;
-    return;
-  }
   out.resize(W.cols(), V.cols());
-  const OwnLoopsHaveTheCores own_loops;
-#pragma omp parallel for schedule(static, 1) num_threads(parts)
-  for (int part = 0; part < parts; ++part) {
-    const IndexRange columns = even_block(V.cols(), parts, part);
-    out.middleCols(columns.begin, columns.size()).noalias() =
-        W.transpose() * V.middleCols(columns.begin, columns.size());
+  if (!split_among_threads(V.cols(), [&](IndexRange columns) {
+        out.middleCols(columns.begin, columns.size()).noalias() =
+            W.transpose() * V.middleCols(columns.begin, columns.size());
+      })) {
+    out.noalias() = W.transpose() * V;
   }
 }
 
