@@ -9,6 +9,7 @@
 #include "mpinmf/fault_injection.hpp"
 #include "mpinmf/local_products.hpp"
 #include "mpinmf/rules/projected_gradient.hpp"
+#include "mpinmf/thread_shares.hpp"
 
 namespace mpinmf {
 
@@ -27,9 +28,7 @@ class MonitorSums {
   [[nodiscard]] PendingCollective start(Communicator& comm, const RowMatrix& W,
                                         const RowMatrix& VHt, double rank0_seconds,
                                         double previous_gradient_squared, double stop_flag) {
-    Eigen::Map<Matrix>(buffer_.data(), rank_, rank_).noalias() = W.transpose() * W;
-    buffer_[rank_ * rank_] = (W.array() * VHt.array()).sum();
-    buffer_[rank_ * rank_ + 1] = W.sum();
+    add_factor_terms(W, VHt);
     buffer_[rank_ * rank_ + 2] = comm.is_root() ? rank0_seconds : 0.0;
     buffer_[rank_ * rank_ + 3] = previous_gradient_squared;
     buffer_[rank_ * rank_ + 4] = stop_flag;
@@ -44,8 +43,26 @@ class MonitorSums {
   [[nodiscard]] bool stop_requested() const { return buffer_[rank_ * rank_ + 4] > 0.0; }
 
  private:
+  /// WᵀW, ⟨W, V Hᵀ⟩ and ‖W‖₁ into the buffer's head: each thread sums its block of rows into
+  /// a slot of its own, and the slots are added in order.
+  void add_factor_terms(const RowMatrix& W, const RowMatrix& VHt) {
+    const Index terms = rank_ * rank_ + 2;
+    const int shares = thread_shares(W.rows());
+    share_terms_.resize(terms, shares);
+    for_each_thread_share(W.rows(), [&](int share, IndexRange rows) {
+      const auto W_rows = W.middleRows(rows.begin, rows.size());
+      auto slot = share_terms_.col(share);
+      Eigen::Map<Matrix>(slot.data(), rank_, rank_).noalias() = W_rows.transpose() * W_rows;
+      slot(rank_ * rank_) =
+          (W_rows.array() * VHt.middleRows(rows.begin, rows.size()).array()).sum();
+      slot(rank_ * rank_ + 1) = W_rows.sum();
+    });
+    Eigen::Map<Eigen::VectorXd>(buffer_.data(), terms) = share_terms_.rowwise().sum();
+  }
+
   Index rank_;
   std::vector<double> buffer_;
+  Matrix share_terms_;  // one column per thread's block of W's rows
 };
 
 HistoryEntry evaluate(int iteration, const MonitorSums& sums, const Matrix& H, const Matrix& HHt,

@@ -3,13 +3,17 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <numeric>
 #include <span>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "mpinmf/partition.hpp"
-#include "mpinmf/resources.hpp"
+#include "mpinmf/thread_shares.hpp"
 #include "mpinmf/vector_clones.hpp"
 
 namespace mpinmf {
@@ -30,71 +34,112 @@ CsrArrays<Value> arrays_of(const Eigen::SparseMatrix<Value, Eigen::RowMajor, std
   return {V.outerIndexPtr(), V.innerIndexPtr(), V.valuePtr(), V.nonZeros()};
 }
 
+/// A thread's share of Wᵀ V on CSR V, a range of columns: row i holds them at positions
+/// [starts[i], stops[i]).
+struct ColumnRange {
+  const std::int64_t* starts;
+  const std::int64_t* stops;
+};
+
 // Each nonzero reads (V Hᵀ) or updates (Wᵀ V) one k-long column of a factor-sized array at
 // a random place: an L1 miss whose address is known from the column index long before it is
 // needed. Fetching the column of the nonzero this many places ahead hides that latency
 // (measured 1.5× on V Hᵀ and 1.2× on Wᵀ V at k = 20; 4 to 16 all do about as well).
 constexpr std::int64_t kPrefetchDistance = 8;
-constexpr std::size_t kCacheLine = 64;
+constexpr std::ptrdiff_t kCacheLine = 64;
 
-template <int ForWrite, typename Scalar>
-inline void prefetch_column(const Scalar* column, Index k) {
-  const auto* bytes = reinterpret_cast<const char*>(column);
-  for (std::size_t offset = 0; offset < static_cast<std::size_t>(k) * sizeof(Scalar);
-       offset += kCacheLine) {
-    __builtin_prefetch(bytes + offset, ForWrite);
+// The kernels are compiled for each k up to kWidestCompiled: the row's sums (V Hᵀ) or W's
+// row (Wᵀ V) then stay in vector registers across the row's nonzeros, where a k known only
+// at run time makes the compiler load and store them for every nonzero (measured 1.2–1.4×
+// on V Hᵀ at k = 7 and 20). From k = 32 on the two measured the same; wider k takes the
+// run-time kernel (Width 0).
+constexpr int kWidestCompiled = 32;
+
+/// Calls `kernel(std::integral_constant<int, Width>{})` with Width = k where k is at most
+/// kWidestCompiled, and with Width = 0 (k known at run time) where it is wider.
+template <typename Kernel>
+[[gnu::always_inline]] inline void with_width(Index k, Kernel&& kernel) {
+  const bool compiled = [&]<int... Widths>(std::integer_sequence<int, Widths...>)
+      __attribute__((always_inline)) {
+    return ((k == Widths + 1 ? (kernel(std::integral_constant<int, Widths + 1>{}), true) : false) ||
+            ...);
+  }
+  (std::make_integer_sequence<int, kWidestCompiled>{});
+  if (!compiled) {
+    kernel(std::integral_constant<int, 0>{});
   }
 }
 
-/// Rows [first, last) of V Hᵀ, into row-major `out`; V, H and `out` all of one precision.
-template <typename Scalar>
+/// Prefetches the cache lines of `column`'s `width` entries (`Width` when compiled, else
+/// `width`); a fixed count of prefetches when compiled, which the compiler unrolls (a loop
+/// whose count depends on the address measured 2× slower at k = 20).
+template <int ForWrite, int Width, typename Scalar>
+[[gnu::always_inline]] inline void prefetch_column(const Scalar* column, Index width) {
+  const auto* bytes = reinterpret_cast<const char*>(column);
+  const auto size = static_cast<std::ptrdiff_t>((Width > 0 ? Width : width) * sizeof(Scalar));
+  for (std::ptrdiff_t offset = 0; offset < size; offset += kCacheLine) {
+    __builtin_prefetch(bytes + offset, ForWrite);
+  }
+  __builtin_prefetch(bytes + size - 1, ForWrite);  // the last line, where the column straddles
+}
+
+/// Rows [first, last) of V Hᵀ into row-major `out`; V, H and `out` all of one precision.
+template <int Width, typename Scalar>
 [[gnu::always_inline]] inline void rows_times_h_transposed(const CsrArrays<Scalar>& V, Index first,
                                                            Index last, const Scalar* H, Index k,
                                                            Scalar* out) {
   const std::int64_t prefetch_end = V.row_pointer[last];
+  std::array<Scalar, std::max(Width, 1)> register_sums;
   for (Index i = first; i < last; ++i) {
-    Scalar* out_row = out + i * k;
-    std::fill(out_row, out_row + k, Scalar{0});
+    Scalar* sums = Width > 0 ? register_sums.data() : out + i * k;
+    std::fill_n(sums, Width > 0 ? Width : k, Scalar{0});
     for (std::int64_t p = V.row_pointer[i]; p < V.row_pointer[i + 1]; ++p) {
       if (p + kPrefetchDistance < prefetch_end) {
-        prefetch_column<0>(H + V.columns[p + kPrefetchDistance] * k, k);
+        prefetch_column<0, Width>(H + V.columns[p + kPrefetchDistance] * k, k);
       }
       const Scalar value = V.values[p];
       const Scalar* h_column = H + V.columns[p] * k;
 #pragma omp simd
-      for (Index c = 0; c < k; ++c) {
-        out_row[c] += value * h_column[c];
+      for (Index c = 0; c < (Width > 0 ? Width : k); ++c) {
+        sums[c] += value * h_column[c];
       }
+    }
+    if constexpr (Width > 0) {
+      std::copy_n(register_sums.begin(), Width, out + i * k);
     }
   }
 }
 
-/// Columns [first, last) of Wᵀ V, added into column-major `out`; one precision throughout.
-template <typename Scalar>
+/// One thread's share of Wᵀ V (its range of columns, one run of each row's sorted column
+/// indices), added into column-major `out`; one precision throughout.
+template <int Width, typename Scalar>
 [[gnu::always_inline]] inline void add_w_transposed_times_columns(const CsrArrays<Scalar>& V,
                                                                   Index rows, const Scalar* W,
-                                                                  Index k, Index first, Index last,
+                                                                  Index k, const ColumnRange& range,
                                                                   Scalar* out) {
+  std::array<Scalar, std::max(Width, 1)> register_row;
   for (Index i = 0; i < rows; ++i) {
-    // A canonical CSR row has sorted columns: this range's are one run of them.
-    const std::int64_t* row_begin = V.columns + V.row_pointer[i];
-    const std::int64_t* row_end = V.columns + V.row_pointer[i + 1];
-    const std::int64_t* begin = std::lower_bound(row_begin, row_end, first);
-    const std::int64_t* end = std::lower_bound(begin, row_end, last);
     const Scalar* w_row = W + i * k;
-    for (std::int64_t p = begin - V.columns; p < end - V.columns; ++p) {
-      // Only columns of this range: prefetching another thread's for writing would steal
-      // its cache lines.
-      if (p + kPrefetchDistance < V.nonzeros) {
-        const std::int64_t ahead = V.columns[p + kPrefetchDistance];
-        if (ahead >= first && ahead < last) {
-          prefetch_column<1>(out + ahead * k, k);
-        }
+    if constexpr (Width > 0) {
+      std::copy_n(w_row, Width, register_row.begin());
+      w_row = register_row.data();
+    }
+    const std::int64_t stop = range.stops[i];
+    // The nonzero to prefetch for lies in this row's run or in the next row's, never in
+    // another thread's range: prefetching its columns for writing would steal its cache lines.
+    const bool last_row = i + 1 == rows;
+    const std::int64_t next_start = last_row ? 0 : range.starts[i + 1];
+    const std::int64_t next_stop = last_row ? 0 : range.stops[i + 1];
+    for (std::int64_t p = range.starts[i]; p < stop; ++p) {
+      const std::int64_t ahead = p + kPrefetchDistance;
+      const std::int64_t ahead_in_range = ahead < stop ? ahead : next_start + (ahead - stop);
+      if (ahead_in_range < (ahead < stop ? stop : next_stop)) {
+        prefetch_column<1, Width>(out + V.columns[ahead_in_range] * k, k);
       }
       const Scalar value = V.values[p];
       Scalar* out_column = out + V.columns[p] * k;
 #pragma omp simd
-      for (Index c = 0; c < k; ++c) {
+      for (Index c = 0; c < (Width > 0 ? Width : k); ++c) {
         out_column[c] += value * w_row[c];
       }
     }
@@ -105,24 +150,36 @@ template <typename Scalar>
 MPINMF_VECTOR_CLONES void rows_times_h_transposed_cloned(const CsrArrays<double>& V, Index first,
                                                          Index last, const double* H, Index k,
                                                          double* out) {
-  rows_times_h_transposed(V, first, last, H, k, out);
+  with_width(
+      k, [&](auto width) __attribute__((always_inline)) {
+        rows_times_h_transposed<width()>(V, first, last, H, k, out);
+      });
 }
 MPINMF_VECTOR_CLONES void rows_times_h_transposed_cloned(const CsrArrays<float>& V, Index first,
                                                          Index last, const float* H, Index k,
                                                          float* out) {
-  rows_times_h_transposed(V, first, last, H, k, out);
+  with_width(
+      k, [&](auto width) __attribute__((always_inline)) {
+        rows_times_h_transposed<width()>(V, first, last, H, k, out);
+      });
 }
 MPINMF_VECTOR_CLONES void add_w_transposed_times_columns_cloned(const CsrArrays<double>& V,
                                                                 Index rows, const double* W,
-                                                                Index k, Index first, Index last,
+                                                                Index k, const ColumnRange& range,
                                                                 double* out) {
-  add_w_transposed_times_columns(V, rows, W, k, first, last, out);
+  with_width(
+      k, [&](auto width) __attribute__((always_inline)) {
+        add_w_transposed_times_columns<width()>(V, rows, W, k, range, out);
+      });
 }
 MPINMF_VECTOR_CLONES void add_w_transposed_times_columns_cloned(const CsrArrays<float>& V,
                                                                 Index rows, const float* W, Index k,
-                                                                Index first, Index last,
+                                                                const ColumnRange& range,
                                                                 float* out) {
-  add_w_transposed_times_columns(V, rows, W, k, first, last, out);
+  with_width(
+      k, [&](auto width) __attribute__((always_inline)) {
+        add_w_transposed_times_columns<width()>(V, rows, W, k, range, out);
+      });
 }
 
 template <typename Scalar>
@@ -135,7 +192,7 @@ using CsrOf = Eigen::SparseMatrix<Scalar, Eigen::RowMajor, std::int64_t>;
 /// `out` = V Hᵀ for CSR V, in V's precision, its rows shared among the threads.
 template <typename Scalar>
 void product_times_h_transposed(const CsrOf<Scalar>& V, const ColumnsOf<Scalar>& H,
-                                RowsOf<Scalar>& out, const std::vector<Index>& /*split*/) {
+                                RowsOf<Scalar>& out, const SparseColumnSplit& /*split*/) {
   out.resize(V.rows(), H.rows());
   const CsrArrays<Scalar> arrays = arrays_of(V);
   // Chunks of rows handed out as threads come free: row lengths vary, rows per thread not.
@@ -152,78 +209,74 @@ void product_times_h_transposed(const CsrOf<Scalar>& V, const ColumnsOf<Scalar>&
 /// `out` = Wᵀ V for CSR V, in V's precision, shared among the threads by column ranges.
 template <typename Scalar>
 void product_w_transposed_times(const CsrOf<Scalar>& V, const RowsOf<Scalar>& W,
-                                ColumnsOf<Scalar>& out, const std::vector<Index>& ranges) {
+                                ColumnsOf<Scalar>& out, const SparseColumnSplit& split) {
   out.setZero(W.cols(), V.cols());
   const CsrArrays<Scalar> arrays = arrays_of(V);
-  const auto parts = static_cast<int>(ranges.size()) - 1;
+  const auto parts = static_cast<int>(split.boundaries.size()) - 1;
+  const Index rows = V.rows();
 #pragma omp parallel for schedule(static, 1)
   for (int part = 0; part < parts; ++part) {
-    add_w_transposed_times_columns_cloned(arrays, V.rows(), W.data(), W.cols(),
-                                          ranges[static_cast<std::size_t>(part)],
-                                          ranges[static_cast<std::size_t>(part) + 1], out.data());
+    const ColumnRange range{
+        part == 0 ? arrays.row_pointer : split.row_cuts.data() + (part - 1) * rows,
+        part == parts - 1 ? arrays.row_pointer + 1 : split.row_cuts.data() + part * rows};
+    add_w_transposed_times_columns_cloned(arrays, rows, W.data(), W.cols(), range, out.data());
   }
 }
 
-/// Runs `part(range)` on each of the rank's threads for its share of [0, extent), BLAS on one
-/// thread meanwhile, as ranks would split the work; returns false, running nothing, where BLAS
-/// has one thread or `extent` is too short to split.
-template <typename Part>
-bool split_among_threads(Index extent, Part part) {
-  const int parts = blas_threads();
-  if (parts < 2 || extent < parts) {
-    return false;
-  }
-  const OwnLoopsHaveTheCores own_loops;
-#pragma omp parallel for schedule(static, 1) num_threads(parts)
-  for (int index = 0; index < parts; ++index) {
-    part(even_block(extent, parts, index));
-  }
-  return true;
-}
-
-/// The same for dense V, by BLAS. With several threads, V is split among them as ranks would
-/// split it, each part a one-thread BLAS call: measured faster than one BLAS call on all the
-/// threads, whose own split suits these long, thin products less (scripts/bench/run, 1 × 2
-/// against 2 × 1). V Hᵀ splits by rows, Wᵀ V by V's columns: each part a whole block of the
-/// result.
+/// The same for dense V, by BLAS, V split among the threads (thread_shares.hpp): V Hᵀ by
+/// rows, Wᵀ V by V's columns, each part a whole block of the result (measured faster than one
+/// BLAS call on all the threads: scripts/bench/run, 1 × 2 against 2 × 1).
 template <typename Scalar>
 void product_times_h_transposed(const RowsOf<Scalar>& V, const ColumnsOf<Scalar>& H,
-                                RowsOf<Scalar>& out, const std::vector<Index>& /*split*/) {
+                                RowsOf<Scalar>& out, const SparseColumnSplit& /*split*/) {
   out.resize(V.rows(), H.rows());
-  if (!split_among_threads(V.rows(), [&](IndexRange rows) {
-        out.middleRows(rows.begin, rows.size()).noalias() =
-            V.middleRows(rows.begin, rows.size()) * H.transpose();
-      })) {
-    out.noalias() = V * H.transpose();
-  }
+  for_each_thread_share(V.rows(), [&](int /*share*/, IndexRange rows) {
+    out.middleRows(rows.begin, rows.size()).noalias() =
+        V.middleRows(rows.begin, rows.size()) * H.transpose();
+  });
 }
 
 template <typename Scalar>
 void product_w_transposed_times(const RowsOf<Scalar>& V, const RowsOf<Scalar>& W,
-                                ColumnsOf<Scalar>& out, const std::vector<Index>& /*split*/) {
+                                ColumnsOf<Scalar>& out, const SparseColumnSplit& /*split*/) {
   out.resize(W.cols(), V.cols());
-  if (!split_among_threads(V.cols(), [&](IndexRange columns) {
-        out.middleCols(columns.begin, columns.size()).noalias() =
-            W.transpose() * V.middleCols(columns.begin, columns.size());
-      })) {
-    out.noalias() = W.transpose() * V;
-  }
+  for_each_thread_share(V.cols(), [&](int /*share*/, IndexRange columns) {
+    out.middleCols(columns.begin, columns.size()).noalias() =
+        W.transpose() * V.middleCols(columns.begin, columns.size());
+  });
 }
 
-/// Column ranges, one per thread, holding nearly equal nonzeros of a CSR block.
-std::vector<Index> nonzero_balanced_columns(const std::int64_t* column_indices,
-                                            std::int64_t nonzeros, Index columns) {
+/// Column ranges, one per thread, holding nearly equal nonzeros of a CSR block, and where
+/// each falls in each row.
+template <typename Scalar>
+SparseColumnSplit nonzero_balanced_columns(const CsrOf<Scalar>& V) {
   const int threads = omp_get_max_threads();
   if (threads < 2) {
-    return {0, columns};
+    return {{0, V.cols()}, {}};
   }
-  std::vector<std::int64_t> column_pointer(static_cast<std::size_t>(columns) + 1, 0);
-  for (const std::int64_t column :
-       std::span<const std::int64_t>(column_indices, static_cast<std::size_t>(nonzeros))) {
+  const std::span<const std::int64_t> columns(V.innerIndexPtr(),
+                                              static_cast<std::size_t>(V.nonZeros()));
+  std::vector<std::int64_t> column_pointer(static_cast<std::size_t>(V.cols()) + 1, 0);
+  for (const std::int64_t column : columns) {
     ++column_pointer[static_cast<std::size_t>(column) + 1];
   }
   std::partial_sum(column_pointer.begin(), column_pointer.end(), column_pointer.begin());
-  return nnz_balanced_boundaries(column_pointer, threads);
+  SparseColumnSplit split{nnz_balanced_boundaries(column_pointer, threads), {}};
+  const Index rows = V.rows();
+  const std::size_t interior = split.boundaries.size() - 2;
+  split.row_cuts.resize(interior * static_cast<std::size_t>(rows));
+#pragma omp parallel for schedule(static)
+  for (Index i = 0; i < rows; ++i) {
+    const auto row =
+        columns.subspan(static_cast<std::size_t>(V.outerIndexPtr()[i]),
+                        static_cast<std::size_t>(V.outerIndexPtr()[i + 1] - V.outerIndexPtr()[i]));
+    for (std::size_t b = 0; b < interior; ++b) {
+      split.row_cuts[b * static_cast<std::size_t>(rows) + static_cast<std::size_t>(i)] =
+          V.outerIndexPtr()[i] +
+          (std::lower_bound(row.begin(), row.end(), split.boundaries[b + 1]) - row.begin());
+    }
+  }
+  return split;
 }
 
 }  // namespace
@@ -231,7 +284,7 @@ std::vector<Index> nonzero_balanced_columns(const std::int64_t* column_indices,
 template <typename LocalRows>
 LocalProducts<LocalRows>::LocalProducts(const LocalRows& V) : V_(V) {
   if constexpr (is_sparse_v<LocalRows>) {
-    column_split_ = nonzero_balanced_columns(V.innerIndexPtr(), V.nonZeros(), V.cols());
+    column_split_ = nonzero_balanced_columns(V);
   }
 }
 

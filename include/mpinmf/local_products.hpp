@@ -3,8 +3,8 @@
 // V Hᵀ (for the W update) and Wᵀ V (for the H update). Dense V goes to BLAS, which runs
 // them on the rank's threads. Sparse V (CSR) is split among the threads so that each
 // writes its own part of the result, with no atomics and no per-thread copies: V Hᵀ by
-// rows, Wᵀ V by column ranges holding nearly equal nonzeros (each thread finds its range
-// within every row's sorted column indices).
+// rows, Wᵀ V by column ranges holding nearly equal nonzeros (each thread's range is one run
+// of every row's sorted column indices, found once per V).
 //
 // V may be held in single precision. Then the products multiply float copies of the factors
 // (dense: BLAS's SGEMM, twice DGEMM's rate; sparse: the same kernels reading half the bytes
@@ -12,11 +12,23 @@
 // sums that decide convergence stay double: the copies cost O((m_p + n)·k) per product
 // against the product's O(nnz·k).
 
+#include <cstdint>
 #include <vector>
 
 #include "mpinmf/types.hpp"
 
 namespace mpinmf {
+
+/// How Wᵀ V on a sparse V is shared among a rank's threads: by column ranges holding nearly
+/// equal nonzeros. Where each range starts in each row is found once, when V is known, so
+/// that no product searches the rows for it.
+struct SparseColumnSplit {
+  /// The ranges' ends: range t is columns [boundaries[t], boundaries[t + 1]).
+  std::vector<Index> boundaries;
+  /// For each boundary but the first and the last (boundary-major, V.rows() per boundary),
+  /// the position in each row of the first nonzero at or past it.
+  std::vector<std::int64_t> row_cuts;
+};
 
 template <typename LocalRows>  // RowMatrix, SparseRowMatrix, RowMatrixF or SparseRowMatrixF
 class LocalProducts {
@@ -42,9 +54,8 @@ class LocalProducts {
   };
 
   const LocalRows& V_;
-  /// Sparse V: the column ranges (one per thread) holding nearly equal nonzeros that Wᵀ V
-  /// is split into; empty for dense V, which BLAS splits itself.
-  std::vector<Index> column_split_;
+  /// Sparse V only; dense V is split by BLAS or by even blocks.
+  SparseColumnSplit column_split_;
   NarrowCopies narrow_;
 };
 

@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include <random>
+#include <tuple>
 #include <utility>
 
 namespace mpinmf {
@@ -50,13 +51,22 @@ std::pair<RowMatrix, Matrix> both_products(const LocalRows& V, const RowMatrix& 
   return {VHt, WtV};
 }
 
-TEST_P(LocalProductsTest, EveryStorageGivesTheDenseProducts) {
+/// The sparse kernels take k in passes of up to 32 components, each compiled for its width:
+/// one pass (1, 5, 31, 32), a full pass and a short one (33, 50), two full ones (64) and more.
+class LocalProductsWidthTest : public ::testing::TestWithParam<std::tuple<int, Index>> {
+ protected:
+  void SetUp() override { omp_set_num_threads(std::get<0>(GetParam())); }
+  void TearDown() override { omp_set_num_threads(1); }
+};
+
+TEST_P(LocalProductsWidthTest, EveryStorageGivesTheDenseProducts) {
+  const Index k = std::get<1>(GetParam());
   const RowMatrix dense = skewed_block(61, 43);
   const SparseRowMatrix sparse = dense.sparseView();
-  const Matrix H = Matrix::Random(5, 43).cwiseAbs();
-  const RowMatrix W = RowMatrix::Random(61, 5).cwiseAbs();
+  const Matrix H = Matrix::Random(k, 43).cwiseAbs();
+  const RowMatrix W = RowMatrix::Random(61, k).cwiseAbs();
   const auto [VHt, WtV] = both_products(dense, W, H);
-  ASSERT_EQ(WtV.rows(), 5);
+  ASSERT_EQ(WtV.rows(), k);
   ASSERT_EQ(WtV.cols(), 43);
   ASSERT_GT(VHt.norm(), 0.0);
 
@@ -90,6 +100,9 @@ TEST_P(LocalProductsTest, AnEmptyBlockGivesZeros) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, LocalProductsTest, ::testing::Values(1, 2, 3, 8));
+INSTANTIATE_TEST_SUITE_P(ThreadsAndWidths, LocalProductsWidthTest,
+                         ::testing::Combine(::testing::Values(1, 2, 3, 8),
+                                            ::testing::Values(1, 5, 31, 32, 33, 50, 64, 97)));
 
 }  // namespace
 }  // namespace mpinmf
