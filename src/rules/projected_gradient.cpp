@@ -5,6 +5,7 @@
 
 #include "mpinmf/rules/column_blocks.hpp"
 #include "mpinmf/rules/hals.hpp"
+#include "mpinmf/vector_clones.hpp"
 
 namespace mpinmf {
 
@@ -26,6 +27,22 @@ void penalized_gradient(const Eigen::Ref<const Matrix>& X, const Matrix& gram,
   gradient.array() += penalty.l2 * X.array() + penalty.l1 - B.array();
 }
 
+/// Σ P(∇)² over `size` entries: the gradient where x is above HALS's floor, its negative part
+/// where x sits on it. A plain loop, vectorised (Eigen's select() is not): both candidates are
+/// formed before the choice, which GCC then makes a blend.
+MPINMF_VECTOR_CLONES double projected_squared_sum(const double* x, const double* gradient,
+                                                  Index size) {
+  double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
+  for (Index i = 0; i < size; ++i) {
+    const double whole = gradient[i];
+    const double negative_part = std::min(whole, 0.0);
+    const double projected = x[i] > kHalsFloor ? whole : negative_part;
+    sum += projected * projected;
+  }
+  return sum;
+}
+
 }  // namespace
 
 double projected_gradient_squared_norm(const Eigen::Ref<const Matrix>& factor, const Matrix& gram,
@@ -38,8 +55,13 @@ double projected_gradient_squared_norm(const Eigen::Ref<const Matrix>& factor, c
     const auto X = factor.middleCols(first, count);
     auto gradient = gradient_buffer.leftCols(count);
     penalized_gradient(X, gram, product.middleCols(first, count), penalty, gradient);
-    squared_norm +=
-        (X.array() > kHalsFloor).select(gradient.array(), gradient.array().min(0.0)).square().sum();
+    if (X.outerStride() == k) {
+      squared_norm += projected_squared_sum(X.data(), gradient.data(), k * count);
+    } else {
+      for (Index c = 0; c < count; ++c) {
+        squared_norm += projected_squared_sum(X.col(c).data(), gradient.col(c).data(), k);
+      }
+    }
   });
   return squared_norm;
 }

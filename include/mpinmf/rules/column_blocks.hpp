@@ -11,11 +11,16 @@
 
 namespace mpinmf {
 
-/// Columns per block for k rows: about 64 KiB of doubles, within every current core's L2.
+/// Columns per block for k rows: about 32 KiB of doubles, within every current core's L1
+/// data cache, where HALS's sweeps run through the block once per component (measured 2×
+/// faster than 64 KiB blocks from L2 at k = 20 and 50). A multiple of 8 columns, so that the
+/// sweeps' 8-column chunks cover it.
 inline Index cache_block_columns(Index rows) {
-  constexpr Index kBlockDoubles = 8192;
+  constexpr Index kBlockDoubles = 4096;
   constexpr Index kFewestColumns = 16;
-  return std::max(kFewestColumns, kBlockDoubles / std::max<Index>(rows, 1));
+  constexpr Index kColumnMultiple = 8;
+  return std::max(kFewestColumns,
+                  kBlockDoubles / std::max<Index>(rows, 1) / kColumnMultiple * kColumnMultiple);
 }
 
 /// Calls `work(first, count)` for consecutive column blocks covering [0, columns).
