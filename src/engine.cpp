@@ -162,7 +162,6 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   auto products_for_H = [&] {
     WtW = sums.gram();
     comm.reduce_scatter_columns(WtV, blocks, WtV_own);
-    return w_gradient_of_last + projected_gradient_squared_norm(own_H(), WtW, WtV_own, penalties.H);
   };
   EngineResult result;
   result.history = from.history;
@@ -188,8 +187,9 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   CheckpointClock checkpoint_clock(hooks.schedule, sums.seconds());
 
   for (int iteration = result.iterations + 1; iteration <= stopping.max_iterations; ++iteration) {
-    const double gradient_of_previous = products_for_H();
-    rule.update(own_H(), WtW, WtV_own, penalties.H);
+    products_for_H();
+    const double gradient_of_previous =
+        w_gradient_of_last + rule.gradient_norm_and_update(own_H(), WtW, WtV_own, penalties.H);
     comm.allgather_columns(H, blocks);
     products_for_W();
     kill_if_planned(FaultPoint::kill, comm.rank(), iteration);
@@ -229,7 +229,9 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
 
   // The last iterate's gradient needs its WᵀV (formed with the last sums), and the exact
   // error one more pass over V.
-  const double last_gradient = comm.sum(products_for_H());
+  products_for_H();
+  const double last_gradient = comm.sum(
+      w_gradient_of_last + projected_gradient_squared_norm(own_H(), WtW, WtV_own, penalties.H));
   record_gradient(result.history.back(), last_gradient);
   if (hooks.on_iteration) {
     hooks.on_iteration(result.history.back());

@@ -20,8 +20,8 @@ inline int thread_shares(Index extent) {
 }
 
 /// Runs `part(share, range)` for each of the thread_shares(extent) blocks of [0, extent), on
-/// the rank's threads. One block runs on the calling thread, with BLAS's threads left as
-/// they are.
+/// the rank's threads, each block on one thread (BLAS and any parallel loop inside it too).
+/// One block runs on the calling thread, with BLAS's and OpenMP's threads left as they are.
 template <typename Part>
 void for_each_thread_share(Index extent, Part part) {
   const int shares = thread_shares(extent);
@@ -32,6 +32,7 @@ void for_each_thread_share(Index extent, Part part) {
   const OwnLoopsHaveTheCores own_loops;
 #pragma omp parallel for schedule(static, 1) num_threads(shares)
   for (int share = 0; share < shares; ++share) {
+    omp_set_num_threads(1);  // this thread's own setting, for loops nested in `part`
     part(share, even_block(extent, shares, share));
   }
 }

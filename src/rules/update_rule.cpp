@@ -11,39 +11,61 @@
 #include "mpinmf/rules/hals.hpp"
 #include "mpinmf/rules/multiplicative.hpp"
 #include "mpinmf/rules/projected_gradient.hpp"
+#include "mpinmf/thread_shares.hpp"
 
 namespace mpinmf {
 
 // An Eigen::Ref is a view: passing it on by value copies a pointer, not the matrix.
-// NOLINTNEXTLINE(performance-unnecessary-value-param)
+// NOLINTBEGIN(performance-unnecessary-value-param)
 double UpdateRule::update_and_gradient_norm(Eigen::Ref<Matrix> factor, const Matrix& gram,
                                             const Eigen::Ref<const Matrix>& product,
                                             const Penalty& penalty) const {
-  update(factor, gram, product, penalty);
-  return projected_gradient_squared_norm(factor, gram, product, penalty);
+  return update_in_parts(factor, gram, product, penalty, GradientAt::result);
 }
 
-double UpdateRule::update_and_gradient_norm_by_blocks(Eigen::Ref<Matrix> factor, const Matrix& gram,
-                                                      const Eigen::Ref<const Matrix>& product,
-                                                      const Penalty& penalty) const {
-  // Blocks are independent: the rank's threads share them. Each block's norm has its own slot
-  // and the slots are summed in order, so the result does not depend on the number of threads.
-  const Index width = cache_block_columns(factor.rows());
-  const Index blocks = (factor.cols() + width - 1) / width;
-  std::vector<double> squared_norms(static_cast<std::size_t>(blocks), 0.0);
-  const OwnLoopsHaveTheCores cores;
-#pragma omp parallel for schedule(dynamic)
-  for (Index b = 0; b < blocks; ++b) {
-    const Index first = b * width;
-    const Index count = std::min(width, factor.cols() - first);
+double UpdateRule::gradient_norm_and_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
+                                            const Eigen::Ref<const Matrix>& product,
+                                            const Penalty& penalty) const {
+  return update_in_parts(factor, gram, product, penalty, GradientAt::start);
+}
+
+double UpdateRule::update_in_parts(Eigen::Ref<Matrix> factor, const Matrix& gram,
+                                   const Eigen::Ref<const Matrix>& product, const Penalty& penalty,
+                                   GradientAt at) const {
+  // Columns are independent problems. Each part's norm has its own slot and the slots are
+  // summed in order, so that the result does not depend on which thread took which part.
+  auto part = [&](Index first, Index count) {
     auto block = factor.middleCols(first, count);
     const auto block_product = product.middleCols(first, count);
+    if (at == GradientAt::start) {
+      const double norm = projected_gradient_squared_norm(block, gram, block_product, penalty);
+      update(block, gram, block_product, penalty);
+      return norm;
+    }
     update(block, gram, block_product, penalty);
-    squared_norms[static_cast<std::size_t>(b)] =
-        projected_gradient_squared_norm(block, gram, block_product, penalty);
+    return projected_gradient_squared_norm(block, gram, block_product, penalty);
+  };
+  std::vector<double> squared_norms;
+  if (parts() == Parts::thread_shares) {
+    squared_norms.resize(static_cast<std::size_t>(thread_shares(factor.cols())));
+    for_each_thread_share(factor.cols(), [&](int share, IndexRange columns) {
+      squared_norms[static_cast<std::size_t>(share)] = part(columns.begin, columns.size());
+    });
+  } else {
+    const Index width = cache_block_columns(factor.rows());
+    const Index blocks = (factor.cols() + width - 1) / width;
+    squared_norms.resize(static_cast<std::size_t>(blocks));
+    const OwnLoopsHaveTheCores cores;
+#pragma omp parallel for schedule(dynamic)
+    for (Index b = 0; b < blocks; ++b) {
+      const Index first = b * width;
+      squared_norms[static_cast<std::size_t>(b)] =
+          part(first, std::min(width, factor.cols() - first));
+    }
   }
   return std::accumulate(squared_norms.begin(), squared_norms.end(), 0.0);
 }
+// NOLINTEND(performance-unnecessary-value-param)
 
 std::unique_ptr<UpdateRule> make_update_rule(const RuleSettings& settings, Index rows,
                                              Index columns, Index rank, std::int64_t nonzeros) {

@@ -30,11 +30,9 @@ class HalsRule final : public UpdateRule {
               const Eigen::Ref<const Matrix>& product, const Penalty& penalty) const override {
     hals_update(factor, gram, product, penalty, sweeps_);
   }
-  [[nodiscard]] double update_and_gradient_norm(Eigen::Ref<Matrix> factor, const Matrix& gram,
-                                                const Eigen::Ref<const Matrix>& product,
-                                                const Penalty& penalty) const override {
-    return update_and_gradient_norm_by_blocks(factor, gram, product, penalty);
-  }
+
+ protected:
+  [[nodiscard]] Parts parts() const override { return Parts::cache_blocks; }
 
  private:
   int sweeps_;

@@ -24,20 +24,34 @@ class UpdateRule {
   virtual void update(Eigen::Ref<Matrix> factor, const Matrix& gram,
                       const Eigen::Ref<const Matrix>& product, const Penalty& penalty) const = 0;
 
-  /// Updates `factor` as update() does and returns ‖P(∇)‖² of the same problem at the
-  /// result (see projected_gradient_squared_norm): the engine's convergence measure.
-  [[nodiscard]] virtual double update_and_gradient_norm(Eigen::Ref<Matrix> factor,
-                                                        const Matrix& gram,
-                                                        const Eigen::Ref<const Matrix>& product,
-                                                        const Penalty& penalty) const;
+  /// Updates `factor` as update() does, its columns shared among the rank's threads, and
+  /// returns ‖P(∇)‖² of the same problem at the result (see projected_gradient_squared_norm):
+  /// the engine's convergence measure for the W half.
+  [[nodiscard]] double update_and_gradient_norm(Eigen::Ref<Matrix> factor, const Matrix& gram,
+                                                const Eigen::Ref<const Matrix>& product,
+                                                const Penalty& penalty) const;
+
+  /// Returns ‖P(∇)‖² at `factor` as given, then updates it as update() does, its columns
+  /// shared among the threads: the H half, whose gradient the engine needs at the iterate
+  /// before (it needs WᵀW and WᵀV of the W that followed it).
+  [[nodiscard]] double gradient_norm_and_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
+                                                const Eigen::Ref<const Matrix>& product,
+                                                const Penalty& penalty) const;
 
  protected:
-  /// update_and_gradient_norm for rules whose update of a column block needs nothing but the
-  /// block and costs no set-up per call: each block is measured while it is still in cache.
-  [[nodiscard]] double update_and_gradient_norm_by_blocks(Eigen::Ref<Matrix> factor,
-                                                          const Matrix& gram,
-                                                          const Eigen::Ref<const Matrix>& product,
-                                                          const Penalty& penalty) const;
+  /// How the two above share the columns among the threads. Cache blocks, handed out as
+  /// threads come free, suit rules whose update of a block needs nothing but the block and
+  /// costs no set-up per call: each block is measured while it is still in cache. Rules with
+  /// a set-up per call (a step size, a solver's state) take one block per thread, as ranks
+  /// share the columns, so that the set-up is shared too.
+  enum class Parts { cache_blocks, thread_shares };
+  [[nodiscard]] virtual Parts parts() const { return Parts::thread_shares; }
+
+ private:
+  enum class GradientAt { result, start };
+  double update_in_parts(Eigen::Ref<Matrix> factor, const Matrix& gram,
+                         const Eigen::Ref<const Matrix>& product, const Penalty& penalty,
+                         GradientAt at) const;
 };
 
 /// The rule `settings` names, for a V of `rows` × `columns` with `nonzeros` stored entries
