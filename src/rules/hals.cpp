@@ -15,7 +15,10 @@ namespace {
 /// memory cost a load and a store. The components are summed in two interleaved halves, so
 /// that two chains of multiply-adds, not one, wait on each other's latency. Measured on a
 /// block that fits L1 (column_blocks.hpp): 1.9× at k = 20 and 2.1× at k = 50 on the sweeps.
+/// Chunks of kWideChunk columns go first: one broadcast of G's entry then serves four vectors
+/// (measured 1.15× on the sweeps at k = 50); the block's last columns go by kSweepChunk.
 constexpr Index kSweepChunk = 8;
+constexpr Index kWideChunk = 32;
 
 /// Component j's step for columns [first, first + Count) of the block (Count fixed when
 /// compiled; 0 for the last, fewer columns), applied: x_j ← max(x_j + step / curvature, floor).
@@ -71,6 +74,10 @@ MPINMF_VECTOR_CLONES void sweep_block(double* X, const double* B, Index k, Index
         continue;  // the other factor's component j is zero: nothing to fit
       }
       Index first = 0;
+      for (; first + kWideChunk <= count; first += kWideChunk) {
+        update_component<kWideChunk>(X, B, k, count, gram, penalty, j, first, kWideChunk,
+                                     curvature);
+      }
       for (; first + kSweepChunk <= count; first += kSweepChunk) {
         update_component<kSweepChunk>(X, B, k, count, gram, penalty, j, first, kSweepChunk,
                                       curvature);
