@@ -273,7 +273,8 @@ CommandLine parse_project(const std::vector<std::string>& arguments) {
       "l1-ratio", po::value(&o.rule.l1_ratio)->value_name("ρ")->default_value(0.0),
       "share of L1 in the penalty")(
       "threads", po::value(&o.threads)->value_name("N")->default_value(0),
-      "BLAS threads per rank (0: automatic)")("help,h", "show this help");
+      "threads per rank, for BLAS and mpinmf's own loops (0: automatic)")("help,h",
+                                                                          "show this help");
   parse_arguments(result, arguments, all, kProjectUsage, [&](const po::variables_map& values) {
     if (values.count("alpha-H") != 0U) {
       o.rule.alpha_H = alpha_H;
@@ -406,7 +407,7 @@ CommandLine parse_survey(const std::vector<std::string>& arguments) {
       po::value(&o.consensus_columns)->value_name("N")->default_value(o.consensus_columns),
       "compute the consensus on at most this many columns (it needs n² memory on rank 0)")(
       "threads", po::value(&o.threads)->value_name("N")->default_value(0),
-      "BLAS threads per rank (0: automatic)")(
+      "threads per rank, for BLAS and mpinmf's own loops (0: automatic)")(
       "precision", po::value(&precision)->value_name("P")->default_value(precision),
       kPrecisionHelp)("help,h", "show this help");
   parse_arguments(result, arguments, all, kSurveyUsage, [&](const po::variables_map& values) {
@@ -540,7 +541,8 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   po::options_description run("Running");
   run.add_options()(
       "threads", po::value(&o.threads)->value_name("N")->default_value(0),
-      "BLAS threads per rank (0: the cores this rank may use, shared among the node's ranks)")(
+      "threads per rank, for BLAS and mpinmf's own loops (0: the cores this rank may use, "
+      "shared among the node's ranks)")(
       "precision", po::value(&precision)->value_name("P")->default_value(precision),
       kPrecisionHelp)("print-every",
                       po::value(&o.print_every)->value_name("N")->default_value(o.print_every),
