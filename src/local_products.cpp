@@ -55,17 +55,20 @@ constexpr std::ptrdiff_t kCacheLine = 64;
 // run-time kernel (Width 0).
 constexpr int kWidestCompiled = 32;
 
+/// Calls `kernel(std::integral_constant<int, Width>{})` with the Width of `widths` that
+/// equals k, if one does; returns whether one did. (Width 0 is the run-time kernel, which
+/// serves k = 0 as well as any other k.)
+template <typename Kernel, int... Widths>
+[[gnu::always_inline]] inline bool with_compiled_width(
+    Index k, Kernel& kernel, std::integer_sequence<int, Widths...> /*widths*/) {
+  return ((k == Widths ? (kernel(std::integral_constant<int, Widths>{}), true) : false) || ...);
+}
+
 /// Calls `kernel(std::integral_constant<int, Width>{})` with Width = k where k is at most
 /// kWidestCompiled, and with Width = 0 (k known at run time) where it is wider.
 template <typename Kernel>
 [[gnu::always_inline]] inline void with_width(Index k, Kernel&& kernel) {
-  const bool compiled = [&]<int... Widths>(std::integer_sequence<int, Widths...>)
-      __attribute__((always_inline)) {
-    return ((k == Widths + 1 ? (kernel(std::integral_constant<int, Widths + 1>{}), true) : false) ||
-            ...);
-  }
-  (std::make_integer_sequence<int, kWidestCompiled>{});
-  if (!compiled) {
+  if (!with_compiled_width(k, kernel, std::make_integer_sequence<int, kWidestCompiled + 1>{})) {
     kernel(std::integral_constant<int, 0>{});
   }
 }

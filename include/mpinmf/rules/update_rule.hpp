@@ -49,9 +49,9 @@ class UpdateRule {
 
  private:
   enum class GradientAt { result, start };
-  double update_in_parts(Eigen::Ref<Matrix> factor, const Matrix& gram,
-                         const Eigen::Ref<const Matrix>& product, const Penalty& penalty,
-                         GradientAt at) const;
+  [[nodiscard]] double update_in_parts(Eigen::Ref<Matrix> factor, const Matrix& gram,
+                                       const Eigen::Ref<const Matrix>& product,
+                                       const Penalty& penalty, GradientAt at) const;
 };
 
 /// The rule `settings` names, for a V of `rows` × `columns` with `nonzeros` stored entries
