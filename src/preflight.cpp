@@ -294,10 +294,15 @@ MemoryEstimate estimate_rank_memory(const Workload& workload, Index rows_here, i
   const std::int64_t start = workload.svd_start ? svd_start_bytes(workload, rows_here) : 0;
   // Open MPI's reduce-scatter keeps up to two buffers the size of the whole k × n product.
   const std::int64_t reduce_scatter = ranks > 1 ? doubles(2 * k * n) : 0;
+  // Sparse V on several threads: where each thread's range of columns starts in each row
+  // (local_products), and the count per column that balances the ranges.
+  const std::int64_t thread_split = workload.sparse_entries > 0 && workload.threads > 1
+                                        ? doubles(rows_here * (workload.threads - 1) + n + 1)
+                                        : 0;
   const std::int64_t loop = (workload.algorithm == Algorithm::kullback_leibler
                                  ? kl_loop_bytes(workload, rows_here, own_columns)
                                  : frobenius_loop_bytes(workload, rows_here, own_columns)) +
-                            reduce_scatter +
+                            reduce_scatter + thread_split +
                             blas_packing_bytes(workload.threads, k, std::max(rows_here, n));
   const Index history_rows = static_cast<Index>(workload.max_iterations) + 1;
   // Writing: H copied row-major and the history as a table.
