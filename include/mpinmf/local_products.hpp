@@ -1,8 +1,9 @@
 #pragma once
 // The two products that read V, the only work in an iteration proportional to V's size:
-// V Hᵀ (for the W update) and Wᵀ V (for the H update). Dense V goes to BLAS, which runs
-// them on the rank's threads. Sparse V (CSR) is split among the threads so that each
-// writes its own part of the result, with no atomics and no per-thread copies: V Hᵀ by
+// V Hᵀ (for the W update) and Wᵀ V (for the H update). Dense V goes to BLAS, one
+// one-thread call per thread on its share of V (thread_shares.hpp). Sparse V (CSR) goes to
+// the project's kernels, split among the threads so that each writes its own part of the
+// result, with no atomics and no per-thread copies: V Hᵀ by
 // rows, Wᵀ V by column ranges holding nearly equal nonzeros (each thread's range is one run
 // of every row's sorted column indices, found once per V).
 //
