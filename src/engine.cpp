@@ -4,10 +4,14 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <vector>
 
 #include "mpinmf/error.hpp"
 #include "mpinmf/fault_injection.hpp"
+#include "mpinmf/gram.hpp"
 #include "mpinmf/local_products.hpp"
+#include "mpinmf/resources.hpp"
 #include "mpinmf/rules/projected_gradient.hpp"
 #include "mpinmf/thread_shares.hpp"
 
@@ -52,7 +56,7 @@ class MonitorSums {
     for_each_thread_share(W.rows(), [&](int share, IndexRange rows) {
       const auto W_rows = W.middleRows(rows.begin, rows.size());
       auto slot = share_terms_.col(share);
-      Eigen::Map<Matrix>(slot.data(), rank_, rank_).noalias() = W_rows.transpose() * W_rows;
+      form_gram(W_rows.transpose(), Eigen::Map<Matrix>(slot.data(), rank_, rank_));
       slot(rank_ * rank_) =
           (W_rows.array() * VHt.middleRows(rows.begin, rows.size()).array()).sum();
       slot(rank_ * rank_ + 1) = W_rows.sum();
@@ -88,15 +92,19 @@ double exact_squared_residual(Communicator& comm, const LocalRows& local_rows,
   const RowMatrix& W = factors.W;
   const Matrix& H = factors.H;
   if constexpr (!is_sparse_v<LocalRows>) {
-    double local = 0.0;
-    RowMatrix residual;
-    for (Index begin = 0; begin < local_rows.rows(); begin += kResidualBlockRows) {
-      const Index count = std::min(kResidualBlockRows, local_rows.rows() - begin);
-      residual.noalias() = -W.middleRows(begin, count) * H;
-      residual += local_rows.middleRows(begin, count).template cast<double>();
-      local += residual.squaredNorm();
-    }
-    return comm.sum(local);
+    std::vector<double> share_sums(static_cast<std::size_t>(thread_shares(local_rows.rows())));
+    for_each_thread_share(local_rows.rows(), [&](int share, IndexRange rows) {
+      RowMatrix residual;
+      double sum = 0.0;
+      for (Index begin = rows.begin; begin < rows.end; begin += kResidualBlockRows) {
+        const Index count = std::min(kResidualBlockRows, rows.end - begin);
+        residual.noalias() = -W.middleRows(begin, count) * H;
+        residual += local_rows.middleRows(begin, count).template cast<double>();
+        sum += residual.squaredNorm();
+      }
+      share_sums[static_cast<std::size_t>(share)] = sum;
+    });
+    return comm.sum(std::accumulate(share_sums.begin(), share_sums.end(), 0.0));
   } else {
     // At the nonzeros, (v − wh)² term by term; at the zeros, ‖WH‖² less its share at the
     // nonzeros, from the Grams: nnz·k work instead of the m·n·k of forming WH.
@@ -110,8 +118,10 @@ double exact_squared_residual(Communicator& comm, const LocalRows& local_rows,
         wh_at_nonzeros += wh * wh;
       }
     }
-    const Matrix HHt = H * H.transpose();
-    const Matrix WtW = W.transpose() * W;
+    Matrix HHt(H.rows(), H.rows());
+    form_gram(H, HHt);
+    Matrix WtW(H.rows(), H.rows());
+    form_gram(W.transpose(), WtW);
     std::array<double, 2> sums{at_nonzeros, WtW.cwiseProduct(HHt).sum() - wh_at_nonzeros};
     comm.sum(sums.data(), 2);
     return sums[0] + std::max(sums[1], 0.0);
@@ -125,6 +135,11 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
                        const LoopStart& from) {
   const bool resuming = !from.history.empty();
   const double start = MPI_Wtime() - (resuming ? from.history.back().seconds : 0.0);
+  // Every product below is shared among the rank's threads by the project, each BLAS call on
+  // one thread. Holding the cores for the whole loop, rather than in each product, spares
+  // starting and ending BLAS's threads several times an iteration (measured 0.147 → 0.138 s
+  // per iteration, dense 20000 × 2000, k = 50, hals, 1 rank × 2 threads).
+  const OwnLoopsHaveTheCores own_loops;
   const LocalRows& V = local_rows;
   RowMatrix& W = factors.W;
   Matrix& H = factors.H;
@@ -143,7 +158,7 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
 
   // Every rank forms HHᵀ and V Hᵀ from all of H (DESIGN.md, step 4).
   auto products_for_W = [&] {
-    HHt.noalias() = H * H.transpose();
+    form_gram_in_shares(H, HHt);
     products.times_h_transposed(H, VHt);
   };
   // After a W update: the monitor sums travel while this rank forms Wᵀ V, which the next H
