@@ -25,14 +25,19 @@ namespace {
 /// rank takes the same stopping decision from the same numbers.
 class MonitorSums {
  public:
-  explicit MonitorSums(Index rank) : rank_(rank), buffer_(rank * rank + 5) {}
+  /// ‖W‖₁ is summed only `with_w_sum` (an L1 penalty on W needs it): a pass over W.
+  MonitorSums(Index rank, bool with_w_sum)
+      : rank_(rank), with_w_sum_(with_w_sum), buffer_(rank * rank + 5) {}
 
   /// Forms this rank's terms and starts their sum; the accessors below read it once the
-  /// result has been waited for.
-  [[nodiscard]] PendingCollective start(Communicator& comm, const RowMatrix& W,
-                                        const RowMatrix& VHt, double rank0_seconds,
+  /// result has been waited for. The cross term comes from this rank's Wᵀ V_p, as
+  /// ⟨W_p, V_p Hᵀ⟩ = ⟨W_pᵀ V_p, H⟩: k × n products instead of a pass over W and V Hᵀ.
+  [[nodiscard]] PendingCollective start(Communicator& comm, const RowMatrix& W, const Matrix& WtV,
+                                        const Matrix& H, double rank0_seconds,
                                         double previous_gradient_squared, double stop_flag) {
-    add_factor_terms(W, VHt);
+    form_gram_in_shares(W.transpose(), Eigen::Map<Matrix>(buffer_.data(), rank_, rank_));
+    buffer_[rank_ * rank_] = (WtV.array() * H.array()).sum();
+    buffer_[rank_ * rank_ + 1] = with_w_sum_ ? W.sum() : 0.0;
     buffer_[rank_ * rank_ + 2] = comm.is_root() ? rank0_seconds : 0.0;
     buffer_[rank_ * rank_ + 3] = previous_gradient_squared;
     buffer_[rank_ * rank_ + 4] = stop_flag;
@@ -47,26 +52,9 @@ class MonitorSums {
   [[nodiscard]] bool stop_requested() const { return buffer_[rank_ * rank_ + 4] > 0.0; }
 
  private:
-  /// WᵀW, ⟨W, V Hᵀ⟩ and ‖W‖₁ into the buffer's head: each thread sums its block of rows into
-  /// a slot of its own, and the slots are added in order.
-  void add_factor_terms(const RowMatrix& W, const RowMatrix& VHt) {
-    const Index terms = rank_ * rank_ + 2;
-    const int shares = thread_shares(W.rows());
-    share_terms_.resize(terms, shares);
-    for_each_thread_share(W.rows(), [&](int share, IndexRange rows) {
-      const auto W_rows = W.middleRows(rows.begin, rows.size());
-      auto slot = share_terms_.col(share);
-      form_gram(W_rows.transpose(), Eigen::Map<Matrix>(slot.data(), rank_, rank_));
-      slot(rank_ * rank_) =
-          (W_rows.array() * VHt.middleRows(rows.begin, rows.size()).array()).sum();
-      slot(rank_ * rank_ + 1) = W_rows.sum();
-    });
-    Eigen::Map<Eigen::VectorXd>(buffer_.data(), terms) = share_terms_.rowwise().sum();
-  }
-
   Index rank_;
+  bool with_w_sum_;
   std::vector<double> buffer_;
-  Matrix share_terms_;  // one column per thread's block of W's rows
 };
 
 HistoryEntry evaluate(int iteration, const MonitorSums& sums, const Matrix& H, const Matrix& HHt,
@@ -154,30 +142,29 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   Matrix HHt(k, k);
   RowMatrix VHt;
   LocalProducts<LocalRows> products(V);
-  MonitorSums sums(k);
+  MonitorSums sums(k, penalties.W.l1 != 0.0);
 
   // Every rank forms HHᵀ and V Hᵀ from all of H (DESIGN.md, step 4).
   auto products_for_W = [&] {
     form_gram_in_shares(H, HHt);
     products.times_h_transposed(H, VHt);
   };
-  // After a W update: the monitor sums travel while this rank forms Wᵀ V, which the next H
-  // update (or the last iterate's gradient) needs whatever the sums decide.
-  auto sum_monitors = [&](double rank0_seconds, double previous_gradient_squared,
-                          double stop_flag) {
-    PendingCollective pending =
-        sums.start(comm, W, VHt, rank0_seconds, previous_gradient_squared, stop_flag);
+  // After a W update: Wᵀ V, which the next H update (or the last iterate's gradient) needs
+  // whatever the monitor sums decide, then the sums, which travel while Wᵀ V is
+  // reduce-scattered.
+  auto products_for_H_and_sum_monitors = [&](double rank0_seconds, double previous_gradient_squared,
+                                             double stop_flag) {
     products.w_transposed_times(W, WtV);
+    PendingCollective pending =
+        sums.start(comm, W, WtV, H, rank0_seconds, previous_gradient_squared, stop_flag);
+    comm.reduce_scatter_columns(WtV, blocks, WtV_own);
     pending.wait();
+    WtW = sums.gram();
   };
 
   // ‖P(∇)‖² of an iterate = its W part (known once W is updated) + its H part (known once
-  // the next iteration has formed WᵀV); the sum reaches the history one iteration late.
+  // its WᵀV is formed); the sum reaches the history one iteration late.
   double w_gradient_of_last = 0.0;
-  auto products_for_H = [&] {
-    WtW = sums.gram();
-    comm.reduce_scatter_columns(WtV, blocks, WtV_own);
-  };
   EngineResult result;
   result.history = from.history;
   result.gradient_at_start = from.gradient_at_start;
@@ -194,7 +181,7 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   products_for_W();
   w_gradient_of_last =
       projected_gradient_squared_norm(W.transpose(), HHt, VHt.transpose(), penalties.W);
-  sum_monitors(MPI_Wtime() - start, 0.0, 0.0);
+  products_for_H_and_sum_monitors(MPI_Wtime() - start, 0.0, 0.0);
   if (!resuming) {
     result.history.push_back(evaluate(0, sums, H, HHt, v_squared_norm, penalties));
   }
@@ -202,7 +189,6 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   CheckpointClock checkpoint_clock(hooks.schedule, sums.seconds());
 
   for (int iteration = result.iterations + 1; iteration <= stopping.max_iterations; ++iteration) {
-    products_for_H();
     const double gradient_of_previous =
         w_gradient_of_last + rule.gradient_norm_and_update(own_H(), WtW, WtV_own, penalties.H);
     comm.allgather_columns(H, blocks);
@@ -215,7 +201,7 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
       W(0, 0) = std::numeric_limits<double>::quiet_NaN();
     }
 
-    sum_monitors(MPI_Wtime() - start, gradient_of_previous, hooks.stop_flag());
+    products_for_H_and_sum_monitors(MPI_Wtime() - start, gradient_of_previous, hooks.stop_flag());
     HistoryEntry& previous_entry = result.history.back();
     record_gradient(previous_entry, sums.previous_gradient_squared());
     if (hooks.on_iteration) {
@@ -244,7 +230,6 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
 
   // The last iterate's gradient needs its WᵀV (formed with the last sums), and the exact
   // error one more pass over V.
-  products_for_H();
   const double last_gradient = comm.sum(
       w_gradient_of_last + projected_gradient_squared_norm(own_H(), WtW, WtV_own, penalties.H));
   record_gradient(result.history.back(), last_gradient);

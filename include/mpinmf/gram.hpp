@@ -22,7 +22,7 @@ void form_gram(const Wide& X, Out&& gram) {
 
 /// `gram` = X Xᵀ for the k × c matrix X, its columns shared among the rank's threads; the
 /// shares' Grams are added in share order, so the result does not depend on scheduling.
-inline void form_gram_in_shares(const Eigen::Ref<const Matrix>& X, Matrix& gram) {
+inline void form_gram_in_shares(const Eigen::Ref<const Matrix>& X, Eigen::Ref<Matrix> gram) {
   const Index k = X.rows();
   std::vector<Matrix> share_grams(static_cast<std::size_t>(thread_shares(X.cols())), Matrix(k, k));
   for_each_thread_share(X.cols(), [&](int share, IndexRange columns) {

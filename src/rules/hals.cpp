@@ -22,11 +22,14 @@ constexpr Index kWideChunk = 32;
 
 /// Component j's step for columns [first, first + Count) of the block (Count fixed when
 /// compiled; 0 for the last, fewer columns), applied: x_j ← max(x_j + step / curvature, floor).
+/// The division is a multiplication by 1 / curvature, worked out once per component and
+/// sweep: a vector division takes about 16 cycles, on the path from one component's step to
+/// the next's (1.03× on the sweeps at k = 50).
 template <Index Count>
 [[gnu::always_inline]] inline void update_component(double* X, const double* B, Index k,
                                                     Index count, const Matrix& gram,
                                                     const Penalty& penalty, Index j, Index first,
-                                                    Index columns, double curvature) {
+                                                    Index columns, double inverse_curvature) {
   const Index width = Count > 0 ? Count : columns;
   double* x_j = X + j * count + first;
   const double* b_j = B + j * count + first;
@@ -59,7 +62,7 @@ template <Index Count>
   }
 #pragma omp simd
   for (Index c = 0; c < width; ++c) {
-    x_j[c] = std::max(x_j[c] + (even[c] + odd[c]) / curvature, kHalsFloor);
+    x_j[c] = std::max(x_j[c] + (even[c] + odd[c]) * inverse_curvature, kHalsFloor);
   }
 }
 
@@ -73,17 +76,19 @@ MPINMF_VECTOR_CLONES void sweep_block(double* X, const double* B, Index k, Index
       if (curvature <= 0.0) {
         continue;  // the other factor's component j is zero: nothing to fit
       }
+      const double inverse_curvature = 1.0 / curvature;
       Index first = 0;
       for (; first + kWideChunk <= count; first += kWideChunk) {
         update_component<kWideChunk>(X, B, k, count, gram, penalty, j, first, kWideChunk,
-                                     curvature);
+                                     inverse_curvature);
       }
       for (; first + kSweepChunk <= count; first += kSweepChunk) {
         update_component<kSweepChunk>(X, B, k, count, gram, penalty, j, first, kSweepChunk,
-                                      curvature);
+                                      inverse_curvature);
       }
       if (first < count) {
-        update_component<0>(X, B, k, count, gram, penalty, j, first, count - first, curvature);
+        update_component<0>(X, B, k, count, gram, penalty, j, first, count - first,
+                            inverse_curvature);
       }
     }
   }
