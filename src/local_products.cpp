@@ -228,24 +228,32 @@ void product_w_transposed_times(const CsrOf<Scalar>& V, const RowsOf<Scalar>& W,
 
 /// The same for dense V, by BLAS, V split among the threads (thread_shares.hpp): V Hᵀ by
 /// rows, Wᵀ V by V's columns, each part a whole block of the result (measured faster than one
-/// BLAS call on all the threads: scripts/bench/run, 1 × 2 against 2 × 1).
+/// BLAS call on all the threads: scripts/bench/run, 1 × 2 against 2 × 1). BLAS forms each part
+/// in the layout where V is the operand it packs in cache-sized panels and reuses across the
+/// k-wide side (V Hᵀ column-major, Wᵀ V row-major), into `scratch`: OpenBLAS took 1.7× and
+/// 1.4× less time that way (k = 50, a 10000 × 2000 part, one thread) than writing the other
+/// layout. The part is then copied into `out`, in double.
 template <typename Scalar>
 void product_times_h_transposed(const RowsOf<Scalar>& V, const ColumnsOf<Scalar>& H,
-                                RowsOf<Scalar>& out, const SparseColumnSplit& /*split*/) {
+                                ColumnsOf<Scalar>& scratch, RowMatrix& out) {
+  scratch.resize(V.rows(), H.rows());
   out.resize(V.rows(), H.rows());
   for_each_thread_share(V.rows(), [&](int /*share*/, IndexRange rows) {
-    out.middleRows(rows.begin, rows.size()).noalias() =
-        V.middleRows(rows.begin, rows.size()) * H.transpose();
+    auto part = scratch.middleRows(rows.begin, rows.size());
+    part.noalias() = V.middleRows(rows.begin, rows.size()) * H.transpose();
+    out.middleRows(rows.begin, rows.size()) = part.template cast<double>();
   });
 }
 
 template <typename Scalar>
 void product_w_transposed_times(const RowsOf<Scalar>& V, const RowsOf<Scalar>& W,
-                                ColumnsOf<Scalar>& out, const SparseColumnSplit& /*split*/) {
+                                RowsOf<Scalar>& scratch, Matrix& out) {
+  scratch.resize(W.cols(), V.cols());
   out.resize(W.cols(), V.cols());
   for_each_thread_share(V.cols(), [&](int /*share*/, IndexRange columns) {
-    out.middleCols(columns.begin, columns.size()).noalias() =
-        W.transpose() * V.middleCols(columns.begin, columns.size());
+    auto part = scratch.middleCols(columns.begin, columns.size());
+    part.noalias() = W.transpose() * V.middleCols(columns.begin, columns.size());
+    out.middleCols(columns.begin, columns.size()) = part.template cast<double>();
   });
 }
 
@@ -293,7 +301,15 @@ LocalProducts<LocalRows>::LocalProducts(const LocalRows& V) : V_(V) {
 
 template <typename LocalRows>
 void LocalProducts<LocalRows>::times_h_transposed(const Matrix& H, RowMatrix& out) {
-  if constexpr (std::is_same_v<typename LocalRows::Scalar, double>) {
+  constexpr bool in_double = std::is_same_v<typename LocalRows::Scalar, double>;
+  if constexpr (!is_sparse_v<LocalRows>) {
+    if constexpr (in_double) {
+      product_times_h_transposed(V_, H, blas_layouts_.VHt, out);
+    } else {
+      narrow_.H = H.cast<float>();
+      product_times_h_transposed(V_, narrow_.H, blas_layouts_.VHt, out);
+    }
+  } else if constexpr (in_double) {
     product_times_h_transposed(V_, H, out, column_split_);
   } else {
     narrow_.H = H.cast<float>();
@@ -304,7 +320,15 @@ void LocalProducts<LocalRows>::times_h_transposed(const Matrix& H, RowMatrix& ou
 
 template <typename LocalRows>
 void LocalProducts<LocalRows>::w_transposed_times(const RowMatrix& W, Matrix& out) {
-  if constexpr (std::is_same_v<typename LocalRows::Scalar, double>) {
+  constexpr bool in_double = std::is_same_v<typename LocalRows::Scalar, double>;
+  if constexpr (!is_sparse_v<LocalRows>) {
+    if constexpr (in_double) {
+      product_w_transposed_times(V_, W, blas_layouts_.WtV, out);
+    } else {
+      narrow_.W = W.cast<float>();
+      product_w_transposed_times(V_, narrow_.W, blas_layouts_.WtV, out);
+    }
+  } else if constexpr (in_double) {
     product_w_transposed_times(V_, W, out, column_split_);
   } else {
     narrow_.W = W.cast<float>();

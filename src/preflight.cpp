@@ -93,13 +93,16 @@ std::int64_t rule_scratch_bytes(Algorithm algorithm, Index k, Index columns) {
 std::int64_t frobenius_loop_bytes(const Workload& workload, Index rows_here, Index own_columns) {
   const Index k = workload.components;
   const Index n = workload.columns;
-  // Held throughout: WᵀV (k × n) and this rank's columns of it, VHᵀ (m_p × k), three k × k,
-  // and for a single-precision V, float copies of both factors and both products.
-  const std::int64_t narrow_copies =
-      workload.value_bytes < 8 ? 2 * static_cast<std::int64_t>(sizeof(float)) * (rows_here + n) * k
-                               : 0;
-  const std::int64_t held =
-      doubles(k * n + k * own_columns + rows_here * k + 3 * k * k) + narrow_copies;
+  // Held throughout: WᵀV (k × n) and this rank's columns of it, VHᵀ (m_p × k), three k × k;
+  // for a single-precision V, float copies of both factors; and both products in V's
+  // precision as BLAS forms them for a dense V (local_products.cpp), or as the kernels form
+  // them for a single-precision sparse V.
+  const std::int64_t value_bytes = workload.value_bytes;
+  const std::int64_t narrow_factors = value_bytes < 8 ? value_bytes * (rows_here + n) * k : 0;
+  const bool products_copied = workload.sparse_entries == 0 || value_bytes < 8;
+  const std::int64_t product_copies = products_copied ? value_bytes * (rows_here + n) * k : 0;
+  const std::int64_t held = doubles(k * n + k * own_columns + rows_here * k + 3 * k * k) +
+                            narrow_factors + product_copies;
   // The largest of what comes and goes: W's gradient and its transpose, either half's rule
   // scratch, or the exact residual's block of rows and its product.
   const std::int64_t passing =

@@ -54,10 +54,18 @@ class LocalProducts {
     Eigen::MatrixXf WtV;
   };
 
+  /// Dense V only: the products as BLAS forms them fastest, V Hᵀ column-major and Wᵀ V
+  /// row-major, in V's precision; copied from there into the results (local_products.cpp).
+  struct BlasLayouts {
+    Eigen::Matrix<typename LocalRows::Scalar, Eigen::Dynamic, Eigen::Dynamic> VHt;
+    Eigen::Matrix<typename LocalRows::Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> WtV;
+  };
+
   const LocalRows& V_;
   /// Sparse V only; dense V is split by BLAS or by even blocks.
   SparseColumnSplit column_split_;
   NarrowCopies narrow_;
+  BlasLayouts blas_layouts_;
 };
 
 #define MPINMF_DECLARE_LOCAL_PRODUCTS(LocalRows) extern template class LocalProducts<LocalRows>;
