@@ -115,16 +115,18 @@ MPINMF_VECTOR_CLONES void forward_substitute(const double* l, Index p, Index ld,
   }
 }
 
-/// x ← (L Lᵀ)⁻¹ x, for the factor L as forward_substitute takes it.
+/// x ← (L Lᵀ)⁻¹ x, for the factor L as forward_substitute takes it. The back substitution
+/// subtracts each solved x_j from the entries above it as soon as it is known (L's row j,
+/// read across), rather than summing row by row: those are independent subtractions where
+/// the sums are one chain of dependent adds, 3× slower at the sizes the solver meets.
 MPINMF_VECTOR_CLONES void cholesky_solve(const double* l, Index p, Index ld, double* x) {
   forward_substitute(l, p, ld, x);
   for (Index j = p - 1; j >= 0; --j) {
-    const double* column = l + j * ld;
-    double sum = 0.0;
-    for (Index i = j + 1; i < p; ++i) {
-      sum += column[i] * x[i];  // in order: cholesky_solve_columns must give the same bits
+    const double value = x[j] / l[j + j * ld];
+    x[j] = value;
+    for (Index i = 0; i < j; ++i) {
+      x[i] -= l[j + i * ld] * value;
     }
-    x[j] = (x[j] - sum) / column[j];
   }
 }
 
@@ -149,22 +151,20 @@ MPINMF_VECTOR_CLONES void cholesky_solve_columns(const double* l, Index p, Index
       }
     }
   }
-  std::array<double, kColumnsPerChunk> sums{};
   for (Index j = p - 1; j >= 0; --j) {
-    const double* column = l + j * ld;
+    const double pivot = l[j + j * ld];
     double* row_j = x + j * c;
-    std::fill_n(sums.begin(), c, 0.0);
-    for (Index i = j + 1; i < p; ++i) {
-      const double factor = column[i];
-      const double* row_i = x + i * c;
-#pragma omp simd
-      for (Index t = 0; t < c; ++t) {
-        sums[t] += factor * row_i[t];
-      }
-    }
 #pragma omp simd
     for (Index t = 0; t < c; ++t) {
-      row_j[t] = (row_j[t] - sums[t]) / column[j];
+      row_j[t] /= pivot;
+    }
+    for (Index i = 0; i < j; ++i) {
+      const double factor = l[j + i * ld];
+      double* row_i = x + i * c;
+#pragma omp simd
+      for (Index t = 0; t < c; ++t) {
+        row_i[t] -= factor * row_j[t];
+      }
     }
   }
 }
@@ -227,6 +227,24 @@ MPINMF_VECTOR_CLONES void add_product(const double* a, Index q, Index p, const d
   }
 }
 
+/// y = G x − b over all k variables for x zero off `passive`: G's columns for the passive
+/// variables (G symmetric, so column e holds row e), added whole, k at a time.
+MPINMF_VECTOR_CLONES void gradient_at(const double* gram, Index k, const double* b,
+                                      std::span<const Index> passive, const double* x, double* y) {
+#pragma omp simd
+  for (Index i = 0; i < k; ++i) {
+    y[i] = -b[i];
+  }
+  for (const Index e : passive) {
+    const double* column = gram + e * k;
+    const double value = x[e];
+#pragma omp simd
+    for (Index i = 0; i < k; ++i) {
+      y[i] += column[i] * value;
+    }
+  }
+}
+
 /// A well-mixed 64-bit key per variable: a passive set's hash is the XOR of its variables'
 /// keys, kept up to date by each exchange (Zobrist hashing), so that grouping columns by
 /// passive set sorts integers and compares sets only where the hashes agree.
@@ -280,6 +298,9 @@ class BlockPrincipalPivoting {
 
  private:
   void solve_round(std::vector<Index>& pending, std::vector<std::pair<Index, Index>>& groups);
+  [[nodiscard]] bool starts_on_face(Index column) const;
+  void finish_by_active_set(const std::vector<Index>& columns);
+  void take_still_infeasible(std::vector<Index>& pending);
   void solve_group(IndexSpan columns, Workspace& work);
   bool active_set(Index column, Workspace& work);
   void split_variables(Index column, Workspace& work) const;
@@ -302,6 +323,7 @@ class BlockPrincipalPivoting {
   PassiveSets passive_sets_;
   std::vector<std::uint64_t> keys_, hashes_;
   std::vector<ColumnState> states_;
+  bool warm_;
   Matrix result_;
   std::vector<Workspace> workspaces_;  // one per thread
 };
@@ -319,12 +341,14 @@ BlockPrincipalPivoting::BlockPrincipalPivoting(const Matrix& gram,
       keys_(static_cast<std::size_t>(k_)),
       hashes_(static_cast<std::size_t>(product.cols()), 0),
       states_(product.cols(), ColumnState{k_ + 1}),
+      warm_(warm_start != nullptr),
       result_(Matrix::Zero(k_, product.cols())),
       workspaces_(static_cast<std::size_t>(omp_get_max_threads()), Workspace(k_)) {
   for (Index i = 0; i < k_; ++i) {
     keys_[static_cast<std::size_t>(i)] = variable_key(i);
   }
   if (warm_start != nullptr) {
+    result_ = *warm_start;  // where the active set starts, for columns on a face (solve())
     passive_sets_ = (warm_start->array() > 0.0).cast<std::uint8_t>();
     for (Index i = 0; i < k_; ++i) {
       if (!usable_(i)) {
@@ -347,6 +371,22 @@ Matrix BlockPrincipalPivoting::solve(NnlsBppReport* report) {
   std::iota(pending.begin(), pending.end(), Index{0});
   std::vector<std::pair<Index, Index>> groups;  // [first, last) in pending
 
+  if (warm_) {
+    // A warm start on a face of x ≥ 0 is the last solution of a nearby problem: its support
+    // is nearly right, and the active set, adding or dropping a variable at a time from it,
+    // finishes the column for less than a pivoting round's fresh factorisation followed by
+    // the active set from the round's iterate (ANLS's W update at k = 50, 20000 columns, the
+    // tenth iteration, one thread: 0.113 → 0.076 s). A start inside the orthant (an initial
+    // guess) says nothing of the support; block pivoting takes those columns, and those the
+    // active set gives back.
+    const auto on_face = std::stable_partition(pending.begin(), pending.end(),
+                                               [this](Index j) { return starts_on_face(j); });
+    const std::vector<Index> from_face(pending.begin(), on_face);
+    pending.erase(pending.begin(), on_face);
+    finish_by_active_set(from_face);
+    take_still_infeasible(pending);
+  }
+
   // The single-variable rule can need many rounds on numerically singular input; past
   // this bound a column keeps its last iterate, made feasible.
   const Index max_rounds = 10 * k_ + 100;
@@ -354,22 +394,15 @@ Matrix BlockPrincipalPivoting::solve(NnlsBppReport* report) {
   for (; round < max_rounds && !pending.empty(); ++round) {
     if (round == pivoting_rounds(k_)) {
       // The columns still infeasible are the ones on which full exchanges keep failing.
-#pragma omp parallel for schedule(dynamic, 4) if (pending.size() > 1 && workspaces_.size() > 1)
-      for (const Index j : pending) {
-        Workspace& work = workspaces_[static_cast<std::size_t>(omp_get_thread_num())];
-        if (!active_set(j, work)) {
-          work.still_infeasible.push_back(j);
-        }
-      }
+      finish_by_active_set(pending);
     } else {
       solve_round(pending, groups);
     }
     pending.clear();
-    for (Workspace& work : workspaces_) {
-      pending.insert(pending.end(), work.still_infeasible.begin(), work.still_infeasible.end());
-      work.still_infeasible.clear();
-    }
+    take_still_infeasible(pending);
   }
+  // A call whose columns all started on a face and finished there took one round.
+  round = std::max(round, Index{warm_ && k_ > 0 && product_.cols() > 0 ? 1 : 0});
   if (report != nullptr) {
     *report = {.rounds = round, .unconverged_columns = static_cast<Index>(pending.size())};
   }
@@ -379,6 +412,34 @@ Matrix BlockPrincipalPivoting::solve(NnlsBppReport* report) {
     keep_if_better_than_zero(j);
   }
   return std::move(result_);
+}
+
+bool BlockPrincipalPivoting::starts_on_face(Index column) const {
+  bool zero = false;
+  bool positive = false;
+  for (Index i = 0; i < k_; ++i) {
+    if (usable_(i)) {
+      (passive_sets_(i, column) != 0 ? positive : zero) = true;
+    }
+  }
+  return zero && positive;
+}
+
+void BlockPrincipalPivoting::finish_by_active_set(const std::vector<Index>& columns) {
+#pragma omp parallel for schedule(dynamic, 4) if (columns.size() > 1 && workspaces_.size() > 1)
+  for (const Index j : columns) {
+    Workspace& work = workspaces_[static_cast<std::size_t>(omp_get_thread_num())];
+    if (!active_set(j, work)) {
+      work.still_infeasible.push_back(j);
+    }
+  }
+}
+
+void BlockPrincipalPivoting::take_still_infeasible(std::vector<Index>& pending) {
+  for (Workspace& work : workspaces_) {
+    pending.insert(pending.end(), work.still_infeasible.begin(), work.still_infeasible.end());
+    work.still_infeasible.clear();
+  }
 }
 
 void BlockPrincipalPivoting::keep_if_better_than_zero(Index column) {
@@ -419,7 +480,8 @@ void BlockPrincipalPivoting::solve_round(std::vector<Index>& pending,
 }
 
 bool BlockPrincipalPivoting::active_set(Index column, Workspace& work) {
-  // Lawson & Hanson from the feasible point max(x, 0) of the last pivoting round: each outer
+  // Lawson & Hanson from the feasible point max(x, 0) of the warm start or of the last
+  // pivoting round: each outer
   // step adds the candidate of most negative gradient; inner steps go from x towards the
   // passive set's minimiser z as far as x stays non-negative and drop what reaches zero.
   // G_FF's Cholesky factor follows F by one-variable updates, O(k²) a step instead of the
@@ -432,7 +494,8 @@ bool BlockPrincipalPivoting::active_set(Index column, Workspace& work) {
   std::vector<Index>& passive = work.passive;
   passive.clear();
   for (Index i = 0; i < k_; ++i) {
-    x[i] = usable_(i) ? std::max(result_(i, column), 0.0) : 0.0;
+    const double start = result_(i, column);
+    x[i] = usable_(i) && start > 0.0 ? start : 0.0;  // a NaN start counts as zero
     if (x[i] > 0.0) {
       passive.push_back(i);
     }
@@ -496,19 +559,13 @@ bool BlockPrincipalPivoting::active_set(Index column, Workspace& work) {
       x_size = std::max(x_size, x[passive[static_cast<std::size_t>(f)]]);
     }
     const double floor = -kRoundingTolerance * (product_size_(column) + gram_norm_ * x_size);
+    double* const gradient = work.gradient.data();
+    gradient_at(gram_.data(), k_, b, passive, x, gradient);
     Index entering = -1;
     double most_negative = floor;
     for (Index i = 0; i < k_; ++i) {
-      if (!usable_(i) || x[i] > 0.0) {
-        continue;
-      }
-      double gradient = -b[i];
-      for (Index f = 0; f < p; ++f) {
-        const Index e = passive[static_cast<std::size_t>(f)];
-        gradient += gram_(i, e) * x[e];
-      }
-      if (gradient < most_negative) {
-        most_negative = gradient;
+      if (usable_(i) && x[i] <= 0.0 && gradient[i] < most_negative) {
+        most_negative = gradient[i];
         entering = i;
       }
     }

@@ -265,6 +265,26 @@ TEST(NnlsBpp, WarmStartFromTheAnswerNeedsOneRound) {
   EXPECT_LE((x - truth).norm(), 1e-9 * truth.norm());
 }
 
+TEST(NnlsBpp, AWarmStartOnAFaceIsFinishedByTheActiveSetInOneRound) {
+  // A start with some variables at zero and some positive, as the last ANLS iterate is, goes
+  // straight to the active set, which adds and drops variables from it: no pivoting round,
+  // and still the optimum (a start inside the orthant would need a round of pivoting first).
+  const NnlsProblem p = random_problem(50, 15, 120, 9);
+  const Matrix gram = p.gram();
+  const Matrix product = p.product();
+  const Matrix cold = nnls_block_principal_pivoting(gram, product);
+  Matrix start = sparse_non_negative(15, 120, 31);
+  for (Index j = 0; j < start.cols(); ++j) {
+    start(j % 15, j) = 0.0;
+    start((j + 1) % 15, j) = 1.0;
+  }
+  NnlsBppReport report;
+  const Matrix warm = nnls_block_principal_pivoting(gram, product, start, &report);
+  EXPECT_EQ(report.rounds, 1);
+  EXPECT_LE((warm - cold).norm(), 1e-10 * cold.norm());
+  expect_kkt(gram, product, warm);
+}
+
 TEST(NnlsBpp, WrongStartsGiveTheExhaustiveSearchAnswer) {
   // After the first pivoting round the columns still infeasible are finished by the
   // active-set stage from the round's clipped iterate: from a wrong support it must both add

@@ -23,14 +23,14 @@ struct NnlsBppReport {
 ///
 /// A first round of block pivoting solves every column on its starting passive set (columns
 /// that share one share G_FF's factorisation) and keeps those that satisfy the KKT
-/// conditions: with a warm start, most columns after a few outer iterations. For k < 32 a
-/// second round of full exchanges follows (cheaper there than the active set). The others go
-/// to Lawson & Hanson's active-set method from the round's clipped iterate, with G_FF's
-/// Cholesky factor updated one variable at a time: on ill-conditioned G (an overfitted k)
-/// Kim & Park's full exchanges keep failing and their single-variable backup rule needs
-/// hundreds of rounds, each with a fresh factorisation. Where a pivot of that update is too
-/// small to trust (G_FF numerically singular), the column goes back to block pivoting with
-/// the backup rule. The columns are shared among the calling thread's OpenMP threads.
+/// conditions. For k < 32 a second round of full exchanges follows (cheaper there than the
+/// active set). The others go to Lawson & Hanson's active-set method from the round's clipped
+/// iterate, with G_FF's Cholesky factor updated one variable at a time: on ill-conditioned G
+/// (an overfitted k) Kim & Park's full exchanges keep failing and their single-variable
+/// backup rule needs hundreds of rounds, each with a fresh factorisation. Where a pivot of
+/// that update is too small to trust (G_FF numerically singular), the column goes back to
+/// block pivoting with the backup rule. The columns are shared among the calling thread's
+/// OpenMP threads.
 ///
 /// Each column's solve depends on that column of B and on G alone, never on the other
 /// columns of the call or on the threads: splitting the columns differently gives the same X
@@ -41,8 +41,11 @@ struct NnlsBppReport {
 Matrix nnls_block_principal_pivoting(const Matrix& gram, const Eigen::Ref<const Matrix>& product,
                                      NnlsBppReport* report = nullptr);
 
-/// The same, starting from the passive set {X_ij > 0} of `warm_start` (k×c), as ANLS does
-/// with the previous iterate; it converges in fewer rounds when the support changes little.
+/// The same, starting from `warm_start` (k×c), as ANLS does with the previous iterate. A
+/// column of it on a face of X ≥ 0 (some usable variable at zero, some positive: a solution
+/// of a nearby problem) goes straight to the active set from that point, which finishes it
+/// in a few one-variable steps when the support changes little; a column inside the orthant
+/// or at zero (an initial guess) starts the block pivoting from its passive set {X_ij > 0}.
 Matrix nnls_block_principal_pivoting(const Matrix& gram, const Eigen::Ref<const Matrix>& product,
                                      const Eigen::Ref<const Matrix>& warm_start,
                                      NnlsBppReport* report = nullptr);
