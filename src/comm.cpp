@@ -3,6 +3,7 @@
 #include <climits>
 #include <limits>
 #include <new>
+#include <type_traits>
 #include <utility>
 
 #include "mpinmf/error.hpp"
@@ -196,25 +197,46 @@ BlockCounts block_counts(const std::vector<IndexRange>& blocks, Index items_per_
   return result;
 }
 
-void Communicator::reduce_scatter_columns(const Matrix& local,
+namespace {
+
+/// The MPI type of a factor's entries.
+template <typename Scalar>
+MPI_Datatype mpi_type_of() {
+  static_assert(std::is_same_v<Scalar, double> || std::is_same_v<Scalar, float>);
+  return std::is_same_v<Scalar, double> ? MPI_DOUBLE : MPI_FLOAT;
+}
+
+}  // namespace
+
+template <typename Scalar>
+void Communicator::reduce_scatter_columns(const ColumnsOf<Scalar>& local,
                                           const std::vector<IndexRange>& column_blocks,
-                                          Matrix& own_block) {
+                                          ColumnsOf<Scalar>& own_block) {
   const IndexRange mine = column_blocks.at(static_cast<std::size_t>(rank_));
   own_block.resize(local.rows(), mine.size());
   const BlockCounts layout = block_counts(column_blocks, local.rows());
-  CommTimer timer(seconds_, bytes_, static_cast<double>(local.size()) * sizeof(double));
-  check(MPI_Reduce_scatter(local.data(), own_block.data(), layout.counts.data(), MPI_DOUBLE,
-                           MPI_SUM, comm_),
+  CommTimer timer(seconds_, bytes_, static_cast<double>(local.size()) * sizeof(Scalar));
+  check(MPI_Reduce_scatter(local.data(), own_block.data(), layout.counts.data(),
+                           mpi_type_of<Scalar>(), MPI_SUM, comm_),
         "MPI_Reduce_scatter");
 }
 
-void Communicator::allgather_columns(Matrix& matrix, const std::vector<IndexRange>& column_blocks) {
+template <typename Scalar>
+void Communicator::allgather_columns(ColumnsOf<Scalar>& matrix,
+                                     const std::vector<IndexRange>& column_blocks) {
   const BlockCounts layout = block_counts(column_blocks, matrix.rows());
-  CommTimer timer(seconds_, bytes_, static_cast<double>(matrix.size()) * sizeof(double));
+  CommTimer timer(seconds_, bytes_, static_cast<double>(matrix.size()) * sizeof(Scalar));
   check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, matrix.data(), layout.counts.data(),
-                       layout.displacements.data(), MPI_DOUBLE, comm_),
+                       layout.displacements.data(), mpi_type_of<Scalar>(), comm_),
         "MPI_Allgatherv");
 }
+
+template void Communicator::reduce_scatter_columns(const Matrix&, const std::vector<IndexRange>&,
+                                                   Matrix&);
+template void Communicator::reduce_scatter_columns(const MatrixF&, const std::vector<IndexRange>&,
+                                                   MatrixF&);
+template void Communicator::allgather_columns(Matrix&, const std::vector<IndexRange>&);
+template void Communicator::allgather_columns(MatrixF&, const std::vector<IndexRange>&);
 
 PendingCollective Communicator::start_sum(double* values, Index count) {
   MPI_Request request = MPI_REQUEST_NULL;

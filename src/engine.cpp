@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <type_traits>
 #include <vector>
 
 #include "mpinmf/error.hpp"
@@ -32,12 +33,16 @@ class MonitorSums {
   /// Forms this rank's terms and starts their sum; the accessors below read it once the
   /// result has been waited for. The cross term comes from this rank's Wᵀ V_p, as
   /// ⟨W_p, V_p Hᵀ⟩ = ⟨W_pᵀ V_p, H⟩: k × n products instead of a pass over W and V Hᵀ.
-  [[nodiscard]] PendingCollective start(Communicator& comm, const RowMatrix& W, const Matrix& WtV,
-                                        const Matrix& H, double rank0_seconds,
-                                        double previous_gradient_squared, double stop_flag) {
+  /// Summed in double whatever the factors' precision.
+  template <typename Real>
+  [[nodiscard]] PendingCollective start(Communicator& comm, const RowsOf<Real>& W,
+                                        const ColumnsOf<Real>& WtV, const ColumnsOf<Real>& H,
+                                        double rank0_seconds, double previous_gradient_squared,
+                                        double stop_flag) {
     form_gram_in_shares(W.transpose(), Eigen::Map<Matrix>(buffer_.data(), rank_, rank_));
-    buffer_[rank_ * rank_] = (WtV.array() * H.array()).sum();
-    buffer_[rank_ * rank_ + 1] = with_w_sum_ ? W.sum() : 0.0;
+    buffer_[rank_ * rank_] =
+        (WtV.template cast<double>().array() * H.template cast<double>().array()).sum();
+    buffer_[rank_ * rank_ + 1] = with_w_sum_ ? W.template cast<double>().sum() : 0.0;
     buffer_[rank_ * rank_ + 2] = comm.is_root() ? rank0_seconds : 0.0;
     buffer_[rank_ * rank_ + 3] = previous_gradient_squared;
     buffer_[rank_ * rank_ + 4] = stop_flag;
@@ -57,7 +62,7 @@ class MonitorSums {
   std::vector<double> buffer_;
 };
 
-HistoryEntry evaluate(int iteration, const MonitorSums& sums, const Matrix& H, const Matrix& HHt,
+HistoryEntry evaluate(int iteration, const MonitorSums& sums, double h_sum, const Matrix& HHt,
                       double v_squared_norm, const Penalties& penalties) {
   const double residual_squared =
       v_squared_norm - 2.0 * sums.cross_term() + sums.gram().cwiseProduct(HHt).sum();
@@ -68,8 +73,48 @@ HistoryEntry evaluate(int iteration, const MonitorSums& sums, const Matrix& H, c
   entry.seconds = sums.seconds();
   entry.relative_error = std::sqrt(clamped / v_squared_norm);
   entry.objective = 0.5 * clamped + penalties.W.value(sums.w_sum(), sums.gram().trace()) +
-                    penalties.H.value(H.sum(), HHt.trace());
+                    penalties.H.value(h_sum, HHt.trace());
   return entry;
+}
+
+/// The loop's factors in V's precision: for double V, W and H themselves; for float V,
+/// float copies (half the bytes for every pass over them, and the float rules), written back
+/// where the caller reads the factors (exactly: every float is a double).
+template <typename Real>
+class WorkingFactors;
+
+template <>
+class WorkingFactors<double> {
+ public:
+  explicit WorkingFactors(Factors& factors) : W(factors.W), H(factors.H) {}
+  void write_back(Factors& /*factors*/) const {}
+  RowMatrix& W;
+  Matrix& H;
+};
+
+template <>
+class WorkingFactors<float> {
+ public:
+  explicit WorkingFactors(const Factors& factors)
+      : W(factors.W.cast<float>()), H(factors.H.cast<float>()) {}
+  void write_back(Factors& factors) const {
+    factors.W = W.cast<double>();
+    factors.H = H.cast<double>();
+  }
+  RowMatrixF W;
+  MatrixF H;
+};
+
+/// A Gram (double, for the objective) as the rules take it, in the factors' precision: the
+/// Gram itself for double, `narrow` filled for float.
+template <typename Real>
+const ColumnsOf<Real>& for_the_rule(const Matrix& gram, ColumnsOf<Real>& narrow) {
+  if constexpr (std::is_same_v<Real, double>) {
+    return gram;
+  } else {
+    narrow = gram.cast<Real>();
+    return narrow;
+  }
 }
 
 }  // namespace
@@ -129,18 +174,23 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   // per iteration, dense 20000 × 2000, k = 50, hals, 1 rank × 2 threads).
   const OwnLoopsHaveTheCores own_loops;
   const LocalRows& V = local_rows;
-  RowMatrix& W = factors.W;
-  Matrix& H = factors.H;
+  using Real = typename LocalRows::Scalar;
+  WorkingFactors<Real> working(factors);
+  RowsOf<Real>& W = working.W;
+  ColumnsOf<Real>& H = working.H;
   const Index k = H.rows();
   const std::vector<IndexRange> blocks = column_blocks(H.cols(), comm.size());
   const IndexRange own_columns = blocks[static_cast<std::size_t>(comm.rank())];
   auto own_H = [&] { return H.middleCols(own_columns.begin, own_columns.size()); };
 
-  Matrix WtV(k, V.cols());
-  Matrix WtV_own(k, own_columns.size());
+  ColumnsOf<Real> WtV(k, V.cols());
+  ColumnsOf<Real> WtV_own(k, own_columns.size());
+  RowsOf<Real> VHt;
+  // The Grams in double for the objective; the rules read them in the factors' precision.
   Matrix WtW(k, k);
   Matrix HHt(k, k);
-  RowMatrix VHt;
+  ColumnsOf<Real> WtW_narrow;
+  ColumnsOf<Real> HHt_narrow;
   LocalProducts<LocalRows> products(V);
   MonitorSums sums(k, penalties.W.l1 != 0.0);
 
@@ -156,11 +206,12 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
                                              double stop_flag) {
     products.w_transposed_times(W, WtV);
     PendingCollective pending =
-        sums.start(comm, W, WtV, H, rank0_seconds, previous_gradient_squared, stop_flag);
+        sums.start<Real>(comm, W, WtV, H, rank0_seconds, previous_gradient_squared, stop_flag);
     comm.reduce_scatter_columns(WtV, blocks, WtV_own);
     pending.wait();
     WtW = sums.gram();
   };
+  auto h_sum = [&] { return H.template cast<double>().sum(); };
 
   // ‖P(∇)‖² of an iterate = its W part (known once W is updated) + its H part (known once
   // its WᵀV is formed); the sum reaches the history one iteration late.
@@ -179,26 +230,28 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   // Resuming recomputes exactly what the interrupted run held at this point, from the
   // same W and H by the same operations, so the iterations that follow are bit-identical.
   products_for_W();
-  w_gradient_of_last =
-      projected_gradient_squared_norm(W.transpose(), HHt, VHt.transpose(), penalties.W);
+  w_gradient_of_last = projected_gradient_squared_norm(
+      W.transpose(), for_the_rule<Real>(HHt, HHt_narrow), VHt.transpose(), penalties.W);
   products_for_H_and_sum_monitors(MPI_Wtime() - start, 0.0, 0.0);
   if (!resuming) {
-    result.history.push_back(evaluate(0, sums, H, HHt, v_squared_norm, penalties));
+    result.history.push_back(evaluate(0, sums, h_sum(), HHt, v_squared_norm, penalties));
   }
   result.iterations = result.history.back().iteration;
   CheckpointClock checkpoint_clock(hooks.schedule, sums.seconds());
 
   for (int iteration = result.iterations + 1; iteration <= stopping.max_iterations; ++iteration) {
     const double gradient_of_previous =
-        w_gradient_of_last + rule.gradient_norm_and_update(own_H(), WtW, WtV_own, penalties.H);
+        w_gradient_of_last + rule.gradient_norm_and_update(own_H(),
+                                                           for_the_rule<Real>(WtW, WtW_narrow),
+                                                           WtV_own, penalties.H);
     comm.allgather_columns(H, blocks);
     products_for_W();
     kill_if_planned(FaultPoint::kill, comm.rank(), iteration);
 
-    w_gradient_of_last =
-        rule.update_and_gradient_norm(W.transpose(), HHt, VHt.transpose(), penalties.W);
+    w_gradient_of_last = rule.update_and_gradient_norm(
+        W.transpose(), for_the_rule<Real>(HHt, HHt_narrow), VHt.transpose(), penalties.W);
     if (fault_planned(FaultPoint::nan, comm.rank(), iteration) && W.size() > 0) {
-      W(0, 0) = std::numeric_limits<double>::quiet_NaN();
+      W(0, 0) = std::numeric_limits<Real>::quiet_NaN();
     }
 
     products_for_H_and_sum_monitors(MPI_Wtime() - start, gradient_of_previous, hooks.stop_flag());
@@ -209,7 +262,7 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
     }
     const double previous = previous_entry.objective;
     const double latest_known_gradient = previous_entry.projected_gradient;
-    result.history.push_back(evaluate(iteration, sums, H, HHt, v_squared_norm, penalties));
+    result.history.push_back(evaluate(iteration, sums, h_sum(), HHt, v_squared_norm, penalties));
     require_finite(comm, result.history.back().objective, W, own_H(), iteration,
                    "try a larger --delta or a smaller --learning-rate");
     result.iterations = iteration;
@@ -221,9 +274,11 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
     }
     if (sums.stop_requested()) {
       result.stop_reason = StopReason::interrupted;
+      working.write_back(factors);
       return result;
     }
     if (hooks.save_checkpoint && checkpoint_clock.due(iteration, now.seconds)) {
+      working.write_back(factors);
       hooks.save_checkpoint(factors, {result.history, result.gradient_at_start});
     }
   }
@@ -231,11 +286,13 @@ EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v
   // The last iterate's gradient needs its WᵀV (formed with the last sums), and the exact
   // error one more pass over V.
   const double last_gradient = comm.sum(
-      w_gradient_of_last + projected_gradient_squared_norm(own_H(), WtW, WtV_own, penalties.H));
+      w_gradient_of_last + projected_gradient_squared_norm(
+                               own_H(), for_the_rule<Real>(WtW, WtW_narrow), WtV_own, penalties.H));
   record_gradient(result.history.back(), last_gradient);
   if (hooks.on_iteration) {
     hooks.on_iteration(result.history.back());
   }
+  working.write_back(factors);
   result.final_relative_error =
       std::sqrt(exact_squared_residual(comm, V, factors) / v_squared_norm);
   result.vanished_components =

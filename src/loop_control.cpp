@@ -114,4 +114,14 @@ void require_finite(const Communicator& comm, double agreed_value, const RowMatr
   throw AgreedError("non-finite values (NaN or Inf) appeared in the objective" + when, 0);
 }
 
+void require_finite(const Communicator& comm, double agreed_value, const RowMatrixF& W,
+                    const Eigen::Ref<const MatrixF>& own_H, int iteration,
+                    const std::string& hint) {
+  if (std::isfinite(agreed_value)) {
+    return;
+  }
+  require_finite(comm, agreed_value, RowMatrix(W.cast<double>()), Matrix(own_H.cast<double>()),
+                 iteration, hint);
+}
+
 }  // namespace mpinmf

@@ -93,21 +93,26 @@ std::int64_t rule_scratch_bytes(Algorithm algorithm, Index k, Index columns) {
 std::int64_t frobenius_loop_bytes(const Workload& workload, Index rows_here, Index own_columns) {
   const Index k = workload.components;
   const Index n = workload.columns;
-  // Held throughout: WᵀV (k × n) and this rank's columns of it, VHᵀ (m_p × k), three k × k;
-  // for a single-precision V, float copies of both factors; and both products in V's
-  // precision as BLAS forms them for a dense V (local_products.cpp), or as the kernels form
-  // them for a single-precision sparse V.
+  // Held throughout, in V's precision: WᵀV (k × n) and this rank's columns of it, VHᵀ
+  // (m_p × k), for a single-precision V the loop's float copies of both factors, and for a
+  // dense V both products as BLAS forms them (local_products.cpp); in double, the two Grams
+  // and the monitor sums' (k × k each), and for a single-precision V their float copies.
   const std::int64_t value_bytes = workload.value_bytes;
-  const std::int64_t narrow_factors = value_bytes < 8 ? value_bytes * (rows_here + n) * k : 0;
-  const bool products_copied = workload.sparse_entries == 0 || value_bytes < 8;
-  const std::int64_t product_copies = products_copied ? value_bytes * (rows_here + n) * k : 0;
-  const std::int64_t held = doubles(k * n + k * own_columns + rows_here * k + 3 * k * k) +
-                            narrow_factors + product_copies;
+  const std::int64_t working_factors = value_bytes < 8 ? value_bytes * (rows_here + n) * k : 0;
+  const std::int64_t blas_layouts =
+      workload.sparse_entries == 0 ? value_bytes * (rows_here + n) * k : 0;
+  const std::int64_t held = value_bytes * (k * n + k * own_columns + rows_here * k) +
+                            doubles(5 * k * k) + working_factors + blas_layouts;
   // The largest of what comes and goes: W's gradient and its transpose, either half's rule
-  // scratch, or the exact residual's block of rows and its product.
+  // scratch (for a single-precision V, anls-bpp's solver works on double copies of the
+  // factor and product), or the exact residual's block of rows and its product.
+  const auto rule_bytes = [&](Index columns) {
+    const bool widened = value_bytes < 8 && workload.algorithm == Algorithm::anls_bpp;
+    return rule_scratch_bytes(workload.algorithm, k, columns) +
+           (widened ? doubles(2 * k * columns) : 0);
+  };
   const std::int64_t passing =
-      std::max({doubles(2 * rows_here * k), rule_scratch_bytes(workload.algorithm, k, rows_here),
-                rule_scratch_bytes(workload.algorithm, k, own_columns),
+      std::max({value_bytes * 2 * rows_here * k, rule_bytes(rows_here), rule_bytes(own_columns),
                 doubles(2 * kResidualBlockRows * n)});
   return held + passing;
 }

@@ -83,12 +83,15 @@ class Communicator {
   [[nodiscard]] double max(double value);
 
   /// Sums the full local k×n products over ranks and leaves each rank its own column
-  /// block (the blocks in `column_blocks`, one per rank, in rank order).
-  void reduce_scatter_columns(const Matrix& local, const std::vector<IndexRange>& column_blocks,
-                              Matrix& own_block);
+  /// block (the blocks in `column_blocks`, one per rank, in rank order). Double or float.
+  template <typename Scalar>
+  void reduce_scatter_columns(const ColumnsOf<Scalar>& local,
+                              const std::vector<IndexRange>& column_blocks,
+                              ColumnsOf<Scalar>& own_block);
 
   /// Fills every rank's copy of `matrix` with the column blocks the ranks own.
-  void allgather_columns(Matrix& matrix, const std::vector<IndexRange>& column_blocks);
+  template <typename Scalar>
+  void allgather_columns(ColumnsOf<Scalar>& matrix, const std::vector<IndexRange>& column_blocks);
 
   /// sum() started, to be finished by the result's wait(). Every rank must start the same
   /// collectives in the same order.

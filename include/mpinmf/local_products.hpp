@@ -7,11 +7,9 @@
 // rows, Wᵀ V by column ranges holding nearly equal nonzeros (each thread's range is one run
 // of every row's sorted column indices, found once per V).
 //
-// V may be held in single precision. Then the products multiply float copies of the factors
-// (dense: BLAS's SGEMM, twice DGEMM's rate; sparse: the same kernels reading half the bytes
-// per nonzero) and the k-wide results are widened to double. The factors, the rules and the
-// sums that decide convergence stay double: the copies cost O((m_p + n)·k) per product
-// against the product's O(nnz·k).
+// V may be held in single precision. Then the factors the products read and the products
+// themselves are float too (dense: BLAS's SGEMM, twice DGEMM's rate; sparse: the same kernels
+// reading half the bytes per nonzero).
 
 #include <cstdint>
 #include <vector>
@@ -34,37 +32,30 @@ struct SparseColumnSplit {
 template <typename LocalRows>  // RowMatrix, SparseRowMatrix, RowMatrixF or SparseRowMatrixF
 class LocalProducts {
  public:
+  /// V's precision, which the factors and products share.
+  using Scalar = typename LocalRows::Scalar;
+
   /// Works out once per V what every product reuses (for sparse V, the threads' shares).
   /// `V` must outlive this object.
   explicit LocalProducts(const LocalRows& V);
 
   /// `out` (m_p × k) = V Hᵀ.
-  void times_h_transposed(const Matrix& H, RowMatrix& out);
+  void times_h_transposed(const ColumnsOf<Scalar>& H, RowsOf<Scalar>& out);
 
   /// `out` (k × n) = Wᵀ V.
-  void w_transposed_times(const RowMatrix& W, Matrix& out);
+  void w_transposed_times(const RowsOf<Scalar>& W, ColumnsOf<Scalar>& out);
 
  private:
-  /// Single-precision copies of the factors and products, kept between iterations so that
-  /// no product allocates (float V only).
-  struct NarrowCopies {
-    Eigen::MatrixXf H;
-    RowMatrixF W;
-    RowMatrixF VHt;
-    Eigen::MatrixXf WtV;
-  };
-
   /// Dense V only: the products as BLAS forms them fastest, V Hᵀ column-major and Wᵀ V
-  /// row-major, in V's precision; copied from there into the results (local_products.cpp).
+  /// row-major; copied from there into the results (local_products.cpp).
   struct BlasLayouts {
-    Eigen::Matrix<typename LocalRows::Scalar, Eigen::Dynamic, Eigen::Dynamic> VHt;
-    Eigen::Matrix<typename LocalRows::Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> WtV;
+    ColumnsOf<Scalar> VHt;
+    RowsOf<Scalar> WtV;
   };
 
   const LocalRows& V_;
   /// Sparse V only; dense V is split by BLAS or by even blocks.
   SparseColumnSplit column_split_;
-  NarrowCopies narrow_;
   BlasLayouts blas_layouts_;
 };
 

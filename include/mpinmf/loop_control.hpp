@@ -108,5 +108,8 @@ std::optional<StopReason> stop_reason(const StoppingCriteria& stopping, double p
 /// value. Collective only when the value is not finite, which every rank sees alike.
 void require_finite(const Communicator& comm, double agreed_value, const RowMatrix& W,
                     const Eigen::Ref<const Matrix>& own_H, int iteration, const std::string& hint);
+/// The same for the loop's float factors (V held in single precision).
+void require_finite(const Communicator& comm, double agreed_value, const RowMatrixF& W,
+                    const Eigen::Ref<const MatrixF>& own_H, int iteration, const std::string& hint);
 
 }  // namespace mpinmf

@@ -8,8 +8,9 @@
 // A sparse V's block is CSR for the same reason: its rows arrive and stay together.
 //
 // V's block may also be held in single precision (--precision single): half the memory and
-// bandwidth, and BLAS's single-precision products. The factors and everything computed
-// from them stay double (see local_products.hpp for where the precisions meet).
+// bandwidth, and BLAS's single-precision products. The loop then holds its working copies of
+// the factors and the products in float too; the sums that decide convergence stay double
+// (engine.cpp).
 
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
@@ -23,8 +24,14 @@ using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColM
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 /// A rank's rows of a sparse V, as CSR; 64-bit indices since nnz may pass 2³¹.
 using SparseRowMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, std::int64_t>;
-/// V's block in single precision.
+/// V's block, and the loop's factors and products, in single precision.
 using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+/// The matrix types above by precision: H's and W's layouts in `Scalar`.
+template <typename Scalar>
+using ColumnsOf = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+template <typename Scalar>
+using RowsOf = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using SparseRowMatrixF = Eigen::SparseMatrix<float, Eigen::RowMajor, std::int64_t>;
 
 /// Expands `X(T)` for every type V's block may have: the list explicit instantiations of

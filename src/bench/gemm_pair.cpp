@@ -26,10 +26,11 @@ namespace {
 /// The median over `repeats` of the slowest rank's seconds for the pair on `V`.
 template <typename LocalRows>
 double time_pair(const LocalRows& V, mpinmf::Index k, int repeats) {
-  const mpinmf::RowMatrix W = mpinmf::RowMatrix::Random(V.rows(), k).cwiseAbs();
-  const mpinmf::Matrix H = mpinmf::Matrix::Random(k, V.cols()).cwiseAbs();
-  mpinmf::RowMatrix VHt(V.rows(), k);
-  mpinmf::Matrix WtV(k, V.cols());
+  using Scalar = typename LocalRows::Scalar;  // the factors' and products' too, as in the loop
+  const mpinmf::RowsOf<Scalar> W = mpinmf::RowsOf<Scalar>::Random(V.rows(), k).cwiseAbs();
+  const mpinmf::ColumnsOf<Scalar> H = mpinmf::ColumnsOf<Scalar>::Random(k, V.cols()).cwiseAbs();
+  mpinmf::RowsOf<Scalar> VHt(V.rows(), k);
+  mpinmf::ColumnsOf<Scalar> WtV(k, V.cols());
   mpinmf::LocalProducts<LocalRows> products(V);
   const mpinmf::OwnLoopsHaveTheCores own_loops;  // as the engine's loop holds them
   const double seconds = mpinmf::bench::median_of_slowest(repeats, [&] {

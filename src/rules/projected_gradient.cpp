@@ -18,43 +18,55 @@ double safe_step(const Matrix& gram, double l2) {
 
 namespace {
 
-/// `gradient` = (G + l2) X − B + l1 for one block of columns.
-template <typename Gradient>
-void penalized_gradient(const Eigen::Ref<const Matrix>& X, const Matrix& gram,
-                        const Eigen::Ref<const Matrix>& B, const Penalty& penalty,
+/// `gradient` = (G + l2) X − B + l1 for one block of columns, in X's precision.
+template <typename Scalar, typename Gradient>
+void penalized_gradient(const Eigen::Ref<const ColumnsOf<Scalar>>& X, const ColumnsOf<Scalar>& gram,
+                        const Eigen::Ref<const ColumnsOf<Scalar>>& B, const Penalty& penalty,
                         Gradient& gradient) {
   gradient.noalias() = gram * X;
-  gradient.array() += penalty.l2 * X.array() + penalty.l1 - B.array();
+  gradient.array() +=
+      static_cast<Scalar>(penalty.l2) * X.array() + static_cast<Scalar>(penalty.l1) - B.array();
 }
 
-/// Σ P(∇)² over `size` entries: the gradient where x is above HALS's floor, its negative part
-/// where x sits on it. A plain loop, vectorised (Eigen's select() is not): both candidates are
-/// formed before the choice, which GCC then makes a blend.
-MPINMF_VECTOR_CLONES double projected_squared_sum(const double* x, const double* gradient,
-                                                  Index size) {
+/// Σ P(∇)² over `size` entries, summed in double: the gradient where x is above HALS's
+/// floor, its negative part where x sits on it. A plain loop, vectorised (Eigen's select()
+/// is not): both candidates are formed before the choice, which GCC then makes a blend.
+template <typename Scalar>
+[[gnu::always_inline]] inline double projected_squared_sum_of(const Scalar* x,
+                                                              const Scalar* gradient, Index size) {
+  const Scalar floor = hals_floor<Scalar>();
   double sum = 0.0;
 #pragma omp simd reduction(+ : sum)
   for (Index i = 0; i < size; ++i) {
     const double whole = gradient[i];
     const double negative_part = std::min(whole, 0.0);
-    const double projected = x[i] > kHalsFloor ? whole : negative_part;
+    const double projected = x[i] > floor ? whole : negative_part;
     sum += projected * projected;
   }
   return sum;
 }
 
-}  // namespace
+MPINMF_VECTOR_CLONES double projected_squared_sum(const double* x, const double* gradient,
+                                                  Index size) {
+  return projected_squared_sum_of(x, gradient, size);
+}
+MPINMF_VECTOR_CLONES double projected_squared_sum(const float* x, const float* gradient,
+                                                  Index size) {
+  return projected_squared_sum_of(x, gradient, size);
+}
 
-double projected_gradient_squared_norm(const Eigen::Ref<const Matrix>& factor, const Matrix& gram,
-                                       const Eigen::Ref<const Matrix>& product,
-                                       const Penalty& penalty) {
+template <typename Scalar>
+double squared_norm_of_projected_gradient(const Eigen::Ref<const ColumnsOf<Scalar>>& factor,
+                                          const ColumnsOf<Scalar>& gram,
+                                          const Eigen::Ref<const ColumnsOf<Scalar>>& product,
+                                          const Penalty& penalty) {
   const Index k = factor.rows();
-  Matrix gradient_buffer(k, std::min(cache_block_columns(k), factor.cols()));
+  ColumnsOf<Scalar> gradient_buffer(k, std::min(cache_block_columns(k), factor.cols()));
   double squared_norm = 0.0;
   for_each_column_block(k, factor.cols(), [&](Index first, Index count) {
     const auto X = factor.middleCols(first, count);
     auto gradient = gradient_buffer.leftCols(count);
-    penalized_gradient(X, gram, product.middleCols(first, count), penalty, gradient);
+    penalized_gradient<Scalar>(X, gram, product.middleCols(first, count), penalty, gradient);
     if (X.outerStride() == k) {
       squared_norm += projected_squared_sum(X.data(), gradient.data(), k * count);
     } else {
@@ -66,18 +78,49 @@ double projected_gradient_squared_norm(const Eigen::Ref<const Matrix>& factor, c
   return squared_norm;
 }
 
-void projected_gradient_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
-                               const Eigen::Ref<const Matrix>& product, const Penalty& penalty,
-                               double step) {
+template <typename Scalar>
+void projected_gradient_step(Eigen::Ref<ColumnsOf<Scalar>> factor, const ColumnsOf<Scalar>& gram,
+                             const Eigen::Ref<const ColumnsOf<Scalar>>& product,
+                             const Penalty& penalty, double step) {
   const Index k = factor.rows();
-  Matrix gradient_buffer(k, std::min(cache_block_columns(k), factor.cols()));
+  ColumnsOf<Scalar> gradient_buffer(k, std::min(cache_block_columns(k), factor.cols()));
   for_each_column_block(k, factor.cols(), [&](Index first, Index count) {
     auto X = factor.middleCols(first, count);
     auto gradient = gradient_buffer.leftCols(count);
-    penalized_gradient(X, gram, product.middleCols(first, count), penalty, gradient);
-    X = (X - step * gradient).cwiseMax(0.0);
+    penalized_gradient<Scalar>(X, gram, product.middleCols(first, count), penalty, gradient);
+    X = (X - static_cast<Scalar>(step) * gradient).cwiseMax(Scalar{0});
   });
 }
+
+}  // namespace
+
+// An Eigen::Ref is a view: passing it on by value copies a pointer, not the matrix.
+// NOLINTBEGIN(performance-unnecessary-value-param)
+double projected_gradient_squared_norm(const Eigen::Ref<const Matrix>& factor, const Matrix& gram,
+                                       const Eigen::Ref<const Matrix>& product,
+                                       const Penalty& penalty) {
+  return squared_norm_of_projected_gradient<double>(factor, gram, product, penalty);
+}
+
+double projected_gradient_squared_norm(const Eigen::Ref<const MatrixF>& factor, const MatrixF& gram,
+                                       const Eigen::Ref<const MatrixF>& product,
+                                       const Penalty& penalty) {
+  return squared_norm_of_projected_gradient<float>(factor, gram, product, penalty);
+}
+
+void projected_gradient_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
+                               const Eigen::Ref<const Matrix>& product, const Penalty& penalty,
+                               double step) {
+  projected_gradient_step<double>(factor, gram, product, penalty, step);
+}
+
+void ProjectedGradientRule::update(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
+                                   const Eigen::Ref<const MatrixF>& product,
+                                   const Penalty& penalty) const {
+  const double step = learning_rate_ ? *learning_rate_ : safe_step(gram.cast<double>(), penalty.l2);
+  projected_gradient_step<float>(factor, gram, product, penalty, step);
+}
+// NOLINTEND(performance-unnecessary-value-param)
 
 void ProjectedGradientRule::update(Eigen::Ref<Matrix> factor, const Matrix& gram,
                                    const Eigen::Ref<const Matrix>& product,

@@ -17,21 +17,42 @@ namespace mpinmf {
 
 // An Eigen::Ref is a view: passing it on by value copies a pointer, not the matrix.
 // NOLINTBEGIN(performance-unnecessary-value-param)
+void UpdateRule::update(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
+                        const Eigen::Ref<const MatrixF>& product, const Penalty& penalty) const {
+  Matrix widened = factor.cast<double>();
+  update(widened, gram.cast<double>(), product.cast<double>(), penalty);
+  factor = widened.cast<float>();
+}
+
 double UpdateRule::update_and_gradient_norm(Eigen::Ref<Matrix> factor, const Matrix& gram,
                                             const Eigen::Ref<const Matrix>& product,
                                             const Penalty& penalty) const {
-  return update_in_parts(factor, gram, product, penalty, GradientAt::result);
+  return update_in_parts<double>(factor, gram, product, penalty, GradientAt::result);
+}
+
+double UpdateRule::update_and_gradient_norm(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
+                                            const Eigen::Ref<const MatrixF>& product,
+                                            const Penalty& penalty) const {
+  return update_in_parts<float>(factor, gram, product, penalty, GradientAt::result);
 }
 
 double UpdateRule::gradient_norm_and_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
                                             const Eigen::Ref<const Matrix>& product,
                                             const Penalty& penalty) const {
-  return update_in_parts(factor, gram, product, penalty, GradientAt::start);
+  return update_in_parts<double>(factor, gram, product, penalty, GradientAt::start);
 }
 
-double UpdateRule::update_in_parts(Eigen::Ref<Matrix> factor, const Matrix& gram,
-                                   const Eigen::Ref<const Matrix>& product, const Penalty& penalty,
-                                   GradientAt at) const {
+double UpdateRule::gradient_norm_and_update(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
+                                            const Eigen::Ref<const MatrixF>& product,
+                                            const Penalty& penalty) const {
+  return update_in_parts<float>(factor, gram, product, penalty, GradientAt::start);
+}
+
+template <typename Scalar>
+double UpdateRule::update_in_parts(Eigen::Ref<ColumnsOf<Scalar>> factor,
+                                   const ColumnsOf<Scalar>& gram,
+                                   const Eigen::Ref<const ColumnsOf<Scalar>>& product,
+                                   const Penalty& penalty, GradientAt at) const {
   // Columns are independent problems. Each part's norm has its own slot and the slots are
   // summed in order, so that the result does not depend on which thread took which part.
   auto part = [&](Index first, Index count) {

@@ -1,6 +1,7 @@
 // V held in single precision (--precision single), dense or sparse, gives the factors that
 // double gives to single precision, for every rule, the NNDSVD start and the exact residual,
-// under 1–4 ranks: only the products see the difference, and every sum stays double.
+// under 1–4 ranks: the loop's factors and products are float then, and the sums that decide
+// convergence (the objective, its Grams, the gradient norms) stay double.
 
 #include <gtest/gtest.h>
 

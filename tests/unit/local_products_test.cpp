@@ -39,16 +39,18 @@ class LocalProductsTest : public ::testing::TestWithParam<int> {
   void TearDown() override { omp_set_num_threads(1); }
 };
 
-/// V Hᵀ and Wᵀ V through LocalProducts<LocalRows>.
+/// V Hᵀ and Wᵀ V through LocalProducts<LocalRows>, the factors rounded to V's precision and
+/// the products returned in double.
 template <typename LocalRows>
 std::pair<RowMatrix, Matrix> both_products(const LocalRows& V, const RowMatrix& W,
                                            const Matrix& H) {
+  using Scalar = typename LocalRows::Scalar;
   LocalProducts<LocalRows> products(V);
-  RowMatrix VHt;
-  Matrix WtV(2, 2);  // resized by the product
-  products.times_h_transposed(H, VHt);
-  products.w_transposed_times(W, WtV);
-  return {VHt, WtV};
+  RowsOf<Scalar> VHt;
+  ColumnsOf<Scalar> WtV(2, 2);  // resized by the product
+  products.times_h_transposed(H.cast<Scalar>(), VHt);
+  products.w_transposed_times(W.cast<Scalar>(), WtV);
+  return {VHt.template cast<double>(), WtV.template cast<double>()};
 }
 
 /// The sparse kernels take k in passes of up to 32 components, each compiled for its width:

@@ -198,6 +198,36 @@ TEST(EveryFrobeniusRule, ReportsTheGradientNormOfWhatItReturns) {
   }
 }
 
+TEST(EveryFrobeniusRule, InSinglePrecisionGivesTheDoubleStepToFloatPrecision) {
+  // The loop's float factors (V held in single precision) go through each rule's float
+  // overload: the same step as in double, to float's rounding, in parts across threads as in
+  // double, and with its gradient norm. A float overload doing something else (or nothing)
+  // lands far from the double step.
+  const HalfProblem p(80, 50, 700, 10);
+  const Penalty penalty{0.1, 0.2};
+  const MatrixF gram = p.gram().cast<float>();
+  const MatrixF product = p.product().cast<float>();
+  const MatrixF start = p.X.cast<float>();
+  for (const Algorithm algorithm : {Algorithm::multiplicative, Algorithm::projected_gradient,
+                                    Algorithm::hals, Algorithm::anls_bpp}) {
+    RuleSettings settings;
+    settings.algorithm = algorithm;
+    const auto rule = make_update_rule(settings, 80, 700, 50);
+    Matrix in_double = start.cast<double>();
+    const double double_norm = rule->update_and_gradient_norm(in_double, gram.cast<double>(),
+                                                              product.cast<double>(), penalty);
+    MatrixF in_float = start;
+    const double float_norm = rule->update_and_gradient_norm(in_float, gram, product, penalty);
+    ASSERT_GT((in_double - start.cast<double>()).norm(), 1e-3 * in_double.norm())
+        << algorithm_name(algorithm);
+    EXPECT_LT((in_float.cast<double>() - in_double).norm(), 1e-4 * in_double.norm())
+        << algorithm_name(algorithm);
+    EXPECT_GE(in_float.minCoeff(), 0.0f) << algorithm_name(algorithm);
+    EXPECT_NEAR(float_norm, double_norm, 1e-3 * double_norm + 1e-6 * p.product().squaredNorm())
+        << algorithm_name(algorithm);
+  }
+}
+
 TEST(Penalties, AreScaledAsScikitLearnScalesThem) {
   RuleSettings settings;
   settings.alpha_W = 0.5;

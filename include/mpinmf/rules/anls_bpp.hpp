@@ -13,6 +13,7 @@ void anls_bpp_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
 
 class AnlsBppRule final : public UpdateRule {
  public:
+  using UpdateRule::update;  // in float, through double copies: the solver works in double
   void update(Eigen::Ref<Matrix> factor, const Matrix& gram,
               const Eigen::Ref<const Matrix>& product, const Penalty& penalty) const override {
     anls_bpp_update(factor, gram, product, penalty);

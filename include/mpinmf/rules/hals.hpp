@@ -11,11 +11,19 @@ namespace mpinmf {
 /// Entries never fall below this, so that a component cannot vanish for good: an exactly
 /// zero row of X would zero a row of the next Gram and freeze that component.
 inline constexpr double kHalsFloor = 1e-16;
+/// The floor in the factor's precision, for both the update and the test of whether an entry
+/// sits on it (float(1e-16) is not 1e-16).
+template <typename Scalar>
+constexpr Scalar hals_floor() {
+  return static_cast<Scalar>(kHalsFloor);
+}
 
 /// `sweeps` HALS sweeps: for each component j,
 ///   x_j ← max(floor, x_j + (b_j − l1 − (G + l2) x_j-row-of-GX) / (G_jj + l2)).
 void hals_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
                  const Eigen::Ref<const Matrix>& product, const Penalty& penalty, int sweeps);
+void hals_update(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
+                 const Eigen::Ref<const MatrixF>& product, const Penalty& penalty, int sweeps);
 
 /// Sweeps per half-iteration that pay for themselves (Gillis & Glineur, 2012): about half of
 /// how many sweeps cost as much as forming the product that feeds them. A product costs
@@ -28,6 +36,10 @@ class HalsRule final : public UpdateRule {
   explicit HalsRule(int sweeps) : sweeps_(sweeps) {}
   void update(Eigen::Ref<Matrix> factor, const Matrix& gram,
               const Eigen::Ref<const Matrix>& product, const Penalty& penalty) const override {
+    hals_update(factor, gram, product, penalty, sweeps_);
+  }
+  void update(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
+              const Eigen::Ref<const MatrixF>& product, const Penalty& penalty) const override {
     hals_update(factor, gram, product, penalty, sweeps_);
   }
 

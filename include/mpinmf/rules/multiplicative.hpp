@@ -11,12 +11,19 @@ namespace mpinmf {
 void multiplicative_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
                            const Eigen::Ref<const Matrix>& product, const Penalty& penalty,
                            double delta);
+void multiplicative_update(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
+                           const Eigen::Ref<const MatrixF>& product, const Penalty& penalty,
+                           double delta);
 
 class MultiplicativeRule final : public UpdateRule {
  public:
   explicit MultiplicativeRule(double delta) : delta_(delta) {}
   void update(Eigen::Ref<Matrix> factor, const Matrix& gram,
               const Eigen::Ref<const Matrix>& product, const Penalty& penalty) const override {
+    multiplicative_update(factor, gram, product, penalty, delta_);
+  }
+  void update(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
+              const Eigen::Ref<const MatrixF>& product, const Penalty& penalty) const override {
     multiplicative_update(factor, gram, product, penalty, delta_);
   }
 

@@ -24,11 +24,20 @@ class UpdateRule {
   virtual void update(Eigen::Ref<Matrix> factor, const Matrix& gram,
                       const Eigen::Ref<const Matrix>& product, const Penalty& penalty) const = 0;
 
+  /// The same in single precision, the loop's precision when V is held in float. By default
+  /// through double copies of the factor and product (a rule whose work is its own solver,
+  /// which stays double); the rules whose work is passes over the factor override it.
+  virtual void update(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
+                      const Eigen::Ref<const MatrixF>& product, const Penalty& penalty) const;
+
   /// Updates `factor` as update() does, its columns shared among the rank's threads, and
   /// returns ‖P(∇)‖² of the same problem at the result (see projected_gradient_squared_norm):
   /// the engine's convergence measure for the W half.
   [[nodiscard]] double update_and_gradient_norm(Eigen::Ref<Matrix> factor, const Matrix& gram,
                                                 const Eigen::Ref<const Matrix>& product,
+                                                const Penalty& penalty) const;
+  [[nodiscard]] double update_and_gradient_norm(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
+                                                const Eigen::Ref<const MatrixF>& product,
                                                 const Penalty& penalty) const;
 
   /// Returns ‖P(∇)‖² at `factor` as given, then updates it as update() does, its columns
@@ -36,6 +45,9 @@ class UpdateRule {
   /// before (it needs WᵀW and WᵀV of the W that followed it).
   [[nodiscard]] double gradient_norm_and_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
                                                 const Eigen::Ref<const Matrix>& product,
+                                                const Penalty& penalty) const;
+  [[nodiscard]] double gradient_norm_and_update(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
+                                                const Eigen::Ref<const MatrixF>& product,
                                                 const Penalty& penalty) const;
 
  protected:
@@ -49,8 +61,10 @@ class UpdateRule {
 
  private:
   enum class GradientAt { result, start };
-  [[nodiscard]] double update_in_parts(Eigen::Ref<Matrix> factor, const Matrix& gram,
-                                       const Eigen::Ref<const Matrix>& product,
+  template <typename Scalar>
+  [[nodiscard]] double update_in_parts(Eigen::Ref<ColumnsOf<Scalar>> factor,
+                                       const ColumnsOf<Scalar>& gram,
+                                       const Eigen::Ref<const ColumnsOf<Scalar>>& product,
                                        const Penalty& penalty, GradientAt at) const;
 };
 
