@@ -63,7 +63,7 @@ template <Index Count, typename Scalar>
       even[c] -= g_last * x_last[c];
     }
   }
-  const Scalar floor = hals_floor<Scalar>();
+  const auto floor = hals_floor<Scalar>();
 #pragma omp simd
   for (Index c = 0; c < width; ++c) {
     x_j[c] = std::max(x_j[c] + (even[c] + odd[c]) * inverse_curvature, floor);

@@ -379,10 +379,12 @@ Matrix BlockPrincipalPivoting::solve(NnlsBppReport* report) {
     // tenth iteration, one thread: 0.113 → 0.076 s). A start inside the orthant (an initial
     // guess) says nothing of the support; block pivoting takes those columns, and those the
     // active set gives back.
-    const auto on_face = std::stable_partition(pending.begin(), pending.end(),
-                                               [this](Index j) { return starts_on_face(j); });
-    const std::vector<Index> from_face(pending.begin(), on_face);
-    pending.erase(pending.begin(), on_face);
+    std::vector<Index> from_face;
+    std::vector<Index> inside;
+    for (const Index j : pending) {
+      (starts_on_face(j) ? from_face : inside).push_back(j);
+    }
+    pending.swap(inside);
     finish_by_active_set(from_face);
     take_still_infeasible(pending);
   }

@@ -34,7 +34,7 @@ void penalized_gradient(const Eigen::Ref<const ColumnsOf<Scalar>>& X, const Colu
 template <typename Scalar>
 [[gnu::always_inline]] inline double projected_squared_sum_of(const Scalar* x,
                                                               const Scalar* gradient, Index size) {
-  const Scalar floor = hals_floor<Scalar>();
+  const auto floor = hals_floor<Scalar>();
   double sum = 0.0;
 #pragma omp simd reduction(+ : sum)
   for (Index i = 0; i < size; ++i) {
