@@ -55,10 +55,12 @@ Penalties (scikit-learn's names and scaling, so settings carry across):
   with α = --alpha-W / --alpha-H, ρ = --l1-ratio, V m × n. L1 (ρ = 1) makes factors
   sparse, L2 (ρ = 0) keeps them small.
 
-Precision (--precision single): V is held in single precision, the factors, the rules
-and every sum in double. Dense V takes half the memory and its two products run about
-twice as fast; sparse V saves a quarter of its memory. The result is a factorization of V
-rounded to 7 digits: its relative error stays within about 1e-5 of double's.
+Precision (--precision single): V is held in single precision, and the loop's copies of
+W and H, its products and its rules work in float (kl's loop stays double); the objective,
+the Grams and the gradient norms that decide convergence stay double. Dense V takes half the memory and an
+iteration runs about 1.7 times as fast; sparse V saves a quarter of its memory. The result
+is a factorization of V rounded to 7 digits: its relative error stays within about 1e-5 of
+double's. The factors are written in double either way.
 
 Exit status: 0 on success, 1 when the run fails (bad input, I/O error), 2 for a usage
 error, 75 when a signal (SIGTERM, SIGINT, SIGUSR1) stopped the run after it wrote a
@@ -66,8 +68,9 @@ checkpoint: run again with --resume. Every rank exits with the same status.
 )";
 
 constexpr const char* kPrecisionHelp =
-    "double, or single: V held in single precision, half the memory and about twice the speed "
-    "for dense V; the factors and sums stay double (see Precision in mpinmf --help)";
+    "double, or single: V and the loop's factors in single precision, half V's memory and about "
+    "1.7 times the speed for dense V; the sums that decide convergence stay double (see "
+    "Precision in mpinmf --help)";
 
 }  // namespace
 
