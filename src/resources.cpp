@@ -2,10 +2,13 @@
 
 #include <omp.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cstdint>
 #include <thread>
 
 #ifdef MPINMF_HAVE_OPENBLAS
@@ -83,6 +86,21 @@ double peak_memory_bytes() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_maxrss) * 1024.0;  // Linux reports KiB
+}
+
+void advise_large_pages(void* data, std::size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  // madvise wants a page-aligned start: advise the whole pages inside the buffer.
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  const std::size_t misalignment = reinterpret_cast<std::uintptr_t>(data) % page;
+  const std::size_t skip = misalignment == 0 ? 0 : page - misalignment;
+  if (bytes > skip) {
+    madvise(static_cast<char*>(data) + skip, bytes - skip, MADV_HUGEPAGE);  // advice only
+  }
+#else
+  (void)data;
+  (void)bytes;
+#endif
 }
 
 }  // namespace mpinmf

@@ -1,4 +1,6 @@
 #pragma once
+
+#include <cstddef>
 // What this process may use of the machine: cores for BLAS threads, and its peak memory.
 
 namespace mpinmf {
@@ -52,5 +54,12 @@ class OwnLoopsHaveTheCores {
 
 /// Peak resident memory of this process so far, in bytes.
 double peak_memory_bytes();
+
+/// Asks the kernel to back `bytes` from `data` with 2 MB pages where it can (transparent huge
+/// pages, which Linux often grants only on request): call it before the memory is first
+/// written. For V's dense block: BLAS packs V by reading across its rows, one 4 KB page per
+/// row, and with large pages those reads miss the TLB far less (the float product pair, two
+/// processes on 2 cores: 9% faster). Only advice: where the kernel declines, nothing changes.
+void advise_large_pages(void* data, std::size_t bytes);
 
 }  // namespace mpinmf

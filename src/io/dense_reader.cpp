@@ -11,6 +11,7 @@
 #include "mpinmf/error.hpp"
 #include "mpinmf/fault_injection.hpp"
 #include "mpinmf/io/hdf5_handle.hpp"
+#include "mpinmf/resources.hpp"
 
 namespace mpinmf::io {
 namespace {
@@ -88,6 +89,7 @@ DenseRows<Scalar> read_dense_block(const Communicator& comm, const std::string& 
         throw std::bad_alloc();
       }
       block.resize(rows.size(), wanted_columns.size());
+      advise_large_pages(block.data(), static_cast<std::size_t>(block.size()) * sizeof(Scalar));
     } catch (const std::bad_alloc&) {
       std::ostringstream message;
       message << where(path, dataset) << ": out of memory allocating rows " << rows.begin << " to "
