@@ -160,6 +160,45 @@ TEST(Hals, KeepsEveryEntryAboveTheFloorAndSkipsDeadComponents) {
   EXPECT_TRUE(x.allFinite());
 }
 
+/// `sweeps` HALS sweeps written out one component and one column at a time, as HALS is
+/// defined.
+Matrix hals_one_at_a_time(Matrix x, const Matrix& gram, const Matrix& product,
+                          const Penalty& penalty, int sweeps) {
+  for (int sweep = 0; sweep < sweeps; ++sweep) {
+    for (Index j = 0; j < x.rows(); ++j) {
+      const double curvature = gram(j, j) + penalty.l2;
+      if (curvature <= 0.0) {
+        continue;
+      }
+      for (Index c = 0; c < x.cols(); ++c) {
+        const double step =
+            product(j, c) - penalty.l1 - penalty.l2 * x(j, c) - gram.row(j).dot(x.col(c));
+        x(j, c) = std::max(x(j, c) + step / curvature, kHalsFloor);
+      }
+    }
+  }
+  return x;
+}
+
+TEST(Hals, GivesTheStepsOfOneComponentAtATime) {
+  // The sweeps step several components together, several columns per vector. k = 11 and 75
+  // columns reach every group size and chunk width; component 5, dead (with no L2 penalty
+  // to give it a curvature), sits inside a group.
+  const HalfProblem p(40, 11, 75, 9);
+  Matrix gram = p.gram();
+  gram.row(5).setZero();
+  gram.col(5).setZero();
+  for (const Penalty penalty : {Penalty{0.05, 0.3}, Penalty{0.05, 0.0}}) {
+    const Matrix expected = hals_one_at_a_time(p.X, gram, p.product(), penalty, 3);
+    Matrix x = p.X;
+    hals_update(x, gram, p.product(), penalty, 3);
+    EXPECT_LT((x - expected).norm(), 1e-12 * expected.norm()) << "l2 = " << penalty.l2;
+  }
+  Matrix x = p.X;
+  hals_update(x, gram, p.product(), Penalty{}, 3);
+  EXPECT_TRUE(x.row(5) == p.X.row(5));
+}
+
 TEST(Hals, AutomaticSweepsGrowWithTheProductCostAndAreCapped) {
   EXPECT_EQ(automatic_hals_sweeps(5, 5, 9, 25), 1);
   EXPECT_EQ(automatic_hals_sweeps(2000, 1000, 10, 2000 * 1000), 5);
