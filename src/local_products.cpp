@@ -191,7 +191,7 @@ using CsrOf = Eigen::SparseMatrix<Scalar, Eigen::RowMajor, std::int64_t>;
 /// `out` = V Hᵀ for CSR V, in V's precision, its rows shared among the threads.
 template <typename Scalar>
 void product_times_h_transposed(const CsrOf<Scalar>& V, const ColumnsOf<Scalar>& H,
-                                RowsOf<Scalar>& out, const SparseColumnSplit& /*split*/) {
+                                RowsOf<Scalar>& out) {
   out.resize(V.rows(), H.rows());
   const CsrArrays<Scalar> arrays = arrays_of(V);
   // Chunks of rows handed out as threads come free: row lengths vary, rows per thread not.
@@ -205,10 +205,45 @@ void product_times_h_transposed(const CsrOf<Scalar>& V, const ColumnsOf<Scalar>&
   }
 }
 
-/// `out` = Wᵀ V for CSR V, in V's precision, shared among the threads by column ranges.
+/// `out` = Wᵀ V for CSR V, in V's precision, each thread's block of rows into a partial of
+/// its own (the first thread's is `out`), the partials then added in thread order, column
+/// ranges shared among the threads.
+template <typename Scalar>
+void product_w_transposed_times_by_rows(const CsrOf<Scalar>& V, const RowsOf<Scalar>& W,
+                                        ColumnsOf<Scalar>& out, const SparseThreadSplit& split,
+                                        std::vector<ColumnsOf<Scalar>>& partials) {
+  const Index k = W.cols();
+  const auto parts = static_cast<int>(split.boundaries.size()) - 1;
+  partials.resize(static_cast<std::size_t>(parts - 1));
+  const CsrArrays<Scalar> arrays = arrays_of(V);
+#pragma omp parallel for schedule(static, 1)
+  for (int part = 0; part < parts; ++part) {
+    ColumnsOf<Scalar>& target = part == 0 ? out : partials[static_cast<std::size_t>(part - 1)];
+    target.setZero(k, V.cols());
+    const Index first = split.boundaries[static_cast<std::size_t>(part)];
+    const Index last = split.boundaries[static_cast<std::size_t>(part) + 1];
+    const ColumnRange whole_rows{arrays.row_pointer + first, arrays.row_pointer + first + 1};
+    add_w_transposed_times_columns_cloned(arrays, last - first, W.data() + first * k, k, whole_rows,
+                                          target.data());
+  }
+  const Index columns = V.cols();
+#pragma omp parallel for schedule(static)
+  for (Index c = 0; c < columns; ++c) {
+    for (const ColumnsOf<Scalar>& partial : partials) {
+      out.col(c) += partial.col(c);
+    }
+  }
+}
+
+/// `out` = Wᵀ V for CSR V, in V's precision, shared among the threads as `split` says.
 template <typename Scalar>
 void product_w_transposed_times(const CsrOf<Scalar>& V, const RowsOf<Scalar>& W,
-                                ColumnsOf<Scalar>& out, const SparseColumnSplit& split) {
+                                ColumnsOf<Scalar>& out, const SparseThreadSplit& split,
+                                std::vector<ColumnsOf<Scalar>>& partials) {
+  if (split.by_rows) {
+    product_w_transposed_times_by_rows(V, W, out, split, partials);
+    return;
+  }
   out.setZero(W.cols(), V.cols());
   const CsrArrays<Scalar> arrays = arrays_of(V);
   const auto parts = static_cast<int>(split.boundaries.size()) - 1;
@@ -253,13 +288,18 @@ void product_w_transposed_times(const RowsOf<Scalar>& V, const RowsOf<Scalar>& W
   });
 }
 
-/// Column ranges, one per thread, holding nearly equal nonzeros of a CSR block, and where
-/// each falls in each row.
+/// How the rank's threads share Wᵀ V on a CSR block: row blocks or column ranges, one per
+/// thread, holding nearly equal nonzeros, and for column ranges where each falls in each row.
 template <typename Scalar>
-SparseColumnSplit nonzero_balanced_columns(const CsrOf<Scalar>& V) {
+SparseThreadSplit nonzero_balanced_split(const CsrOf<Scalar>& V) {
   const int threads = omp_get_max_threads();
   if (threads < 2) {
-    return {{0, V.cols()}, {}};
+    return {false, {0, V.cols()}, {}};
+  }
+  if (sparse_w_transposed_times_by_rows(V.rows(), V.cols(), threads)) {
+    const std::span<const std::int64_t> row_pointer(V.outerIndexPtr(),
+                                                    static_cast<std::size_t>(V.rows()) + 1);
+    return {true, nnz_balanced_boundaries(row_pointer, threads), {}};
   }
   const std::span<const std::int64_t> columns(V.innerIndexPtr(),
                                               static_cast<std::size_t>(V.nonZeros()));
@@ -268,7 +308,7 @@ SparseColumnSplit nonzero_balanced_columns(const CsrOf<Scalar>& V) {
     ++column_pointer[static_cast<std::size_t>(column) + 1];
   }
   std::partial_sum(column_pointer.begin(), column_pointer.end(), column_pointer.begin());
-  SparseColumnSplit split{nnz_balanced_boundaries(column_pointer, threads), {}};
+  SparseThreadSplit split{false, nnz_balanced_boundaries(column_pointer, threads), {}};
   const Index rows = V.rows();
   const std::size_t interior = split.boundaries.size() - 2;
   split.row_cuts.resize(interior * static_cast<std::size_t>(rows));
@@ -288,17 +328,21 @@ SparseColumnSplit nonzero_balanced_columns(const CsrOf<Scalar>& V) {
 
 }  // namespace
 
+bool sparse_w_transposed_times_by_rows(Index rows, Index columns, int threads) {
+  return threads > 1 && static_cast<Index>(threads - 1) * columns <= rows;
+}
+
 template <typename LocalRows>
 LocalProducts<LocalRows>::LocalProducts(const LocalRows& V) : V_(V) {
   if constexpr (is_sparse_v<LocalRows>) {
-    column_split_ = nonzero_balanced_columns(V);
+    thread_split_ = nonzero_balanced_split(V);
   }
 }
 
 template <typename LocalRows>
 void LocalProducts<LocalRows>::times_h_transposed(const ColumnsOf<Scalar>& H, RowsOf<Scalar>& out) {
   if constexpr (is_sparse_v<LocalRows>) {
-    product_times_h_transposed(V_, H, out, column_split_);
+    product_times_h_transposed(V_, H, out);
   } else {
     product_times_h_transposed(V_, H, blas_layouts_.VHt, out);
   }
@@ -307,7 +351,7 @@ void LocalProducts<LocalRows>::times_h_transposed(const ColumnsOf<Scalar>& H, Ro
 template <typename LocalRows>
 void LocalProducts<LocalRows>::w_transposed_times(const RowsOf<Scalar>& W, ColumnsOf<Scalar>& out) {
   if constexpr (is_sparse_v<LocalRows>) {
-    product_w_transposed_times(V_, W, out, column_split_);
+    product_w_transposed_times(V_, W, out, thread_split_, partials_);
   } else {
     product_w_transposed_times(V_, W, blas_layouts_.WtV, out);
   }

@@ -2,10 +2,11 @@
 // The two products that read V, the only work in an iteration proportional to V's size:
 // V Hᵀ (for the W update) and Wᵀ V (for the H update). Dense V goes to BLAS, one
 // one-thread call per thread on its share of V (thread_shares.hpp). Sparse V (CSR) goes to
-// the project's kernels, split among the threads so that each writes its own part of the
-// result, with no atomics and no per-thread copies: V Hᵀ by
-// rows, Wᵀ V by column ranges holding nearly equal nonzeros (each thread's range is one run
-// of every row's sorted column indices, found once per V).
+// the project's kernels, split among the threads so that each writes a part of the result
+// of its own, with no atomics: V Hᵀ by rows; Wᵀ V by rows into a k × n partial per thread,
+// summed after, as ranks share it, where those partials are small beside W_p, otherwise by
+// column ranges holding nearly equal nonzeros (each thread's range is one run of every
+// row's sorted column indices, found once per V), which reads W_p once per thread.
 //
 // V may be held in single precision. Then the factors the products read and the products
 // themselves are float too (dense: BLAS's SGEMM, twice DGEMM's rate; sparse: the same kernels
@@ -18,14 +19,22 @@
 
 namespace mpinmf {
 
-/// How Wᵀ V on a sparse V is shared among a rank's threads: by column ranges holding nearly
-/// equal nonzeros. Where each range starts in each row is found once, when V is known, so
-/// that no product searches the rows for it.
-struct SparseColumnSplit {
-  /// The ranges' ends: range t is columns [boundaries[t], boundaries[t + 1]).
+/// Whether Wᵀ V on a sparse `rows` × `columns` block is shared among `threads` by rows, each
+/// thread's rows into a k × n partial of its own: where the threads' extra partials together
+/// are no larger than W_p ((threads − 1) · columns ≤ rows). Summing them then costs no more
+/// than the extra passes over W_p that a split by columns makes (each thread reads all of
+/// W_p for its columns), and their memory no more than W_p's.
+bool sparse_w_transposed_times_by_rows(Index rows, Index columns, int threads);
+
+/// How Wᵀ V on a sparse V is shared among a rank's threads (see above), found once per V.
+struct SparseThreadSplit {
+  /// By rows (boundaries are row blocks holding nearly equal nonzeros) or by column ranges.
+  bool by_rows = false;
+  /// Block t is rows or columns [boundaries[t], boundaries[t + 1]).
   std::vector<Index> boundaries;
-  /// For each boundary but the first and the last (boundary-major, V.rows() per boundary),
-  /// the position in each row of the first nonzero at or past it.
+  /// Column ranges only: for each boundary but the first and the last (boundary-major,
+  /// V.rows() per boundary), the position in each row of the first nonzero at or past it, so
+  /// that no product searches the rows for it.
   std::vector<std::int64_t> row_cuts;
 };
 
@@ -55,7 +64,9 @@ class LocalProducts {
 
   const LocalRows& V_;
   /// Sparse V only; dense V is split by BLAS or by even blocks.
-  SparseColumnSplit column_split_;
+  SparseThreadSplit thread_split_;
+  /// Sparse Wᵀ V by rows: the partials of the threads but the first (which writes `out`).
+  std::vector<ColumnsOf<Scalar>> partials_;
   BlasLayouts blas_layouts_;
 };
 

@@ -90,6 +90,28 @@ TEST_P(LocalProductsWidthTest, EveryStorageGivesTheDenseProducts) {
   EXPECT_GT((both_products(dense_single, W, H).first - VHt).norm(), 1e-12 * VHt.norm());
 }
 
+TEST_P(LocalProductsTest, EitherThreadSplitOfSparseWtVGivesTheDenseProduct) {
+  // A tall block is split by rows into per-thread partials, a wide one by column ranges.
+  const int threads = GetParam();
+  for (const auto& [rows, columns] : {std::pair<Index, Index>{500, 40}, {40, 500}}) {
+    const RowMatrix dense = skewed_block(rows, columns);
+    const SparseRowMatrix sparse = dense.sparseView();
+    const RowMatrix W = RowMatrix::Random(rows, 7).cwiseAbs();
+    const Matrix H = Matrix::Random(7, columns).cwiseAbs();
+    const bool tall = rows > columns;
+    EXPECT_EQ(sparse_w_transposed_times_by_rows(rows, columns, threads), tall && threads > 1);
+    const Matrix expected = W.transpose() * dense;
+    const Matrix WtV = both_products(sparse, W, H).second;
+    EXPECT_LT((WtV - expected).norm(), 1e-12 * expected.norm()) << rows << " × " << columns;
+    // Twice through the same LocalProducts: the partials are zeroed for each product.
+    LocalProducts<SparseRowMatrix> products(sparse);
+    Matrix again;
+    products.w_transposed_times(W, again);
+    products.w_transposed_times(W, again);
+    EXPECT_LT((again - expected).norm(), 1e-12 * expected.norm()) << rows << " × " << columns;
+  }
+}
+
 TEST_P(LocalProductsTest, AnEmptyBlockGivesZeros) {
   const SparseRowMatrix empty(0, 9);
   const RowMatrix W(0, 3);
