@@ -34,8 +34,8 @@ CsrArrays<Value> arrays_of(const Eigen::SparseMatrix<Value, Eigen::RowMajor, std
   return {V.outerIndexPtr(), V.innerIndexPtr(), V.valuePtr(), V.nonZeros()};
 }
 
-/// A thread's share of Wᵀ V on CSR V, a range of columns: row i holds them at positions
-/// [starts[i], stops[i]).
+/// The nonzeros of a thread's share of Wᵀ V on CSR V: row i's at positions [starts[i],
+/// stops[i]), a run of its columns (a split by columns) or the whole row (a block of rows).
 struct ColumnRange {
   const std::int64_t* starts;
   const std::int64_t* stops;
@@ -113,8 +113,8 @@ template <int Width, typename Scalar>
   }
 }
 
-/// One thread's share of Wᵀ V (its range of columns, one run of each row's sorted column
-/// indices), added into column-major `out`; one precision throughout.
+/// One thread's share of Wᵀ V (`rows` rows from W's and the row pointers' first, their
+/// nonzeros in `range`), added into column-major `out`; one precision throughout.
 template <int Width, typename Scalar>
 [[gnu::always_inline]] inline void add_w_transposed_times_columns(const CsrArrays<Scalar>& V,
                                                                   Index rows, const Scalar* W,

@@ -337,8 +337,11 @@ int ranks_that_would_fit(const Workload& workload, std::int64_t bytes_per_rank) 
   if (fits(1)) {
     return 1;
   }
-  // From two ranks on, the estimate only shrinks as ranks are added (one rank has no
-  // reduce-scatter buffers), so the fewest that fit can be bisected.
+  // From two ranks on, the estimate shrinks as ranks are added (one rank has no
+  // reduce-scatter buffers), so the fewest that fit can be bisected. One exception: where
+  // fewer rows per rank switch sparse Wᵀ V on threads from partials to column ranges
+  // (local_products.hpp), the row cuts can outweigh the partials (more threads than k + 1);
+  // the count found then fits, though it may not be the fewest.
   Index too_few = 1;
   Index enough = most_useful_ranks(workload);
   if (!fits(enough)) {

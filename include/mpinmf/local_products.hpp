@@ -3,10 +3,11 @@
 // V Hᵀ (for the W update) and Wᵀ V (for the H update). Dense V goes to BLAS, one
 // one-thread call per thread on its share of V (thread_shares.hpp). Sparse V (CSR) goes to
 // the project's kernels, split among the threads so that each writes a part of the result
-// of its own, with no atomics: V Hᵀ by rows; Wᵀ V by rows into a k × n partial per thread,
-// summed after, as ranks share it, where those partials are small beside W_p, otherwise by
-// column ranges holding nearly equal nonzeros (each thread's range is one run of every
-// row's sorted column indices, found once per V), which reads W_p once per thread.
+// of its own, with no atomics: V Hᵀ by rows; Wᵀ V, where the threads' k × n partials are
+// small beside W_p, by rows, each thread's into a partial of its own, the partials added
+// after (as ranks split the work); otherwise by column ranges holding nearly equal nonzeros
+// (each thread's range is one run of every row's sorted column indices, found once per V),
+// which makes each thread read all of W_p.
 //
 // V may be held in single precision. Then the factors the products read and the products
 // themselves are float too (dense: BLAS's SGEMM, twice DGEMM's rate; sparse: the same kernels

@@ -13,33 +13,44 @@ namespace {
 /// Columns whose steps one chunk of a sweep keeps in registers while it runs through the
 /// other components: a chunk's sums then cost a load per multiply-add, where sums kept in
 /// memory cost a load and a store (measured on a block that fits L1, column_blocks.hpp: 1.9×
-/// at k = 20 and 2.1× at k = 50 on the sweeps). Chunks of kWideChunk columns go first: one
-/// broadcast of G's entry then serves four vectors (1.15× at k = 50); the block's last
-/// columns go by kSweepChunk. Both in entries of one 64-byte vector: 8 doubles or 16 floats.
+/// at k = 20 and 2.1× at k = 50 on the sweeps). The narrowest chunk is one 64-byte vector of
+/// columns (8 doubles or 16 floats); wider ones (SweepShape) go first.
 template <typename Scalar>
 constexpr Index kSweepChunk = 64 / sizeof(Scalar);
-template <typename Scalar>
-constexpr Index kWideChunk = 4 * kSweepChunk<Scalar>;
 
-/// Components whose steps are summed together, kComponentGroup at a time: each row x_l of
-/// the block, loaded once, then serves that many multiply-adds, where one component at a
-/// time spends a load on every multiply-add and the loads, not the multiply-adds, set the
-/// pace. The sums of a group are independent chains, enough of them to hide the
-/// multiply-adds' latency. 5 sweeps at k = 50 on 10000 columns, one thread: 0.0052 s one
-/// component at a time, 0.0047 in twos, 0.0040 in fours and sixes, 0.0049 in eights (whose
-/// sums no longer fit the registers); at k = 20, 0.0012 against 0.00105 in fours. What is
-/// left of k after the fours goes in twos, then alone.
-constexpr Index kComponentGroup = 4;
+/// How a sweep keeps its sums in registers: Group components' steps are summed together,
+/// ChunkVectors · kSweepChunk columns at a time. Each row x_l of the block, loaded once, then
+/// serves Group multiply-adds, where one component at a time spends a load on every
+/// multiply-add and the loads, not the multiply-adds, set the pace; and one broadcast of G's
+/// entry serves the chunk's vectors. The Group × chunk sums should fill about half the vector
+/// registers, the rest holding the rows and G's entries: 16 of AVX-512's 32 registers, 8 of
+/// AVX2's 16. What is left of k after the groups goes in twos, then alone.
+template <Index Group, Index ChunkVectors>
+struct SweepShape {
+  static constexpr Index group = Group;
+  template <typename Scalar>
+  static constexpr Index wide_chunk = kSweepChunk<Scalar>* ChunkVectors;
+};
+/// 5 sweeps at k = 50 on 10000 columns, one thread, double, AVX-512: 0.0052 s one component at
+/// a time in 32-column chunks; in fours 0.0041 (32 columns) and 0.0047 (16); in twos
+/// 0.0046–0.0051 (32) and 0.0054 (16); in eights 0.0049 (32: the sums spill). At k = 20:
+/// 0.0012 s one at a time, 0.0010 in this shape.
+using ShapeFor32Registers = SweepShape<4, 4>;
+/// The AVX2 clone on the same CPU and problem: 0.0097 s one component at a time in 32-column
+/// chunks; in fours 0.0089 (32 columns, the sums spill) and 0.0077–0.0083 (16); in twos 0.0072
+/// (16). Float: 0.0052 s one at a time, then 0.0047, 0.0042 and 0.0037.
+using ShapeFor16Registers = SweepShape<2, 2>;
 
 /// Columns [first, first + Count) of the block (Count fixed when compiled; 0 for the last,
 /// fewer columns): the steps of components j … j + Group − 1, applied in order, exactly as
 /// one component at a time would apply them, x_j ← max(x_j + step / curvature, floor). Each
-/// step is summed over the rows as they stand before the group; a component's step then
-/// takes in the changes of the group's earlier components, G(j', j) Δx_j, before it is
+/// step is summed over the rows as they stand before the group; component m's step then
+/// takes in the changes of the group's earlier components j, G(m, j) Δx_j, before it is
 /// applied. The division is a multiplication by 1 / curvature, worked out once per component
 /// and sweep (a vector division takes about 16 cycles, on the path from one step to the
 /// next). A component whose curvature is not positive (the other factor's component is
-/// zero: nothing to fit) is left as it is.
+/// zero: nothing to fit) is left as it is; a NaN curvature is not skipped, so that a run gone
+/// wrong shows NaN where the loop checks for it.
 template <Index Group, Index Count, typename Scalar>
 [[gnu::always_inline]] inline void update_components(
     Scalar* X, const Scalar* B, Index k, Index count, const ColumnsOf<Scalar>& gram, Scalar l1,
@@ -91,20 +102,19 @@ template <Index Group, Index Count, typename Scalar>
 }
 
 /// One sweep's steps of components j … j + Group − 1 over the whole block, chunk by chunk.
-template <Index Group, typename Scalar>
+template <Index Group, Index Wide, typename Scalar>
 [[gnu::always_inline]] inline void update_group(Scalar* X, const Scalar* B, Index k, Index count,
                                                 const ColumnsOf<Scalar>& gram, Scalar l1, Scalar l2,
                                                 Index j) {
   std::array<Scalar, Group> inverse_curvature;
   for (Index g = 0; g < Group; ++g) {
     const Scalar curvature = gram(j + g, j + g) + l2;
-    inverse_curvature[g] = curvature > Scalar{0} ? Scalar{1} / curvature : Scalar{0};
+    inverse_curvature[g] = curvature <= Scalar{0} ? Scalar{0} : Scalar{1} / curvature;
   }
   Index first = 0;
-  constexpr Index wide = kWideChunk<Scalar>;
   constexpr Index narrow = kSweepChunk<Scalar>;
-  for (; first + wide <= count; first += wide) {
-    update_components<Group, wide>(X, B, k, count, gram, l1, l2, j, first, wide, inverse_curvature);
+  for (; first + Wide <= count; first += Wide) {
+    update_components<Group, Wide>(X, B, k, count, gram, l1, l2, j, first, Wide, inverse_curvature);
   }
   for (; first + narrow <= count; first += narrow) {
     update_components<Group, narrow>(X, B, k, count, gram, l1, l2, j, first, narrow,
@@ -118,34 +128,54 @@ template <Index Group, typename Scalar>
 
 /// The sweeps on one block, copied row-major (k × count): component j's step is then k
 /// contiguous multiply-adds per column, where X's column-major storage would stride them.
-template <typename Scalar>
+template <typename Shape, typename Scalar>
 [[gnu::always_inline]] inline void sweep_block_of(Scalar* X, const Scalar* B, Index k, Index count,
                                                   const ColumnsOf<Scalar>& gram,
                                                   const Penalty& penalty, int sweeps) {
   const auto l1 = static_cast<Scalar>(penalty.l1);
   const auto l2 = static_cast<Scalar>(penalty.l2);
+  constexpr Index group = Shape::group;
+  constexpr Index wide = Shape::template wide_chunk<Scalar>;
   for (int sweep = 0; sweep < sweeps; ++sweep) {
     Index j = 0;
-    for (; j + kComponentGroup <= k; j += kComponentGroup) {
-      update_group<kComponentGroup>(X, B, k, count, gram, l1, l2, j);
+    for (; j + group <= k; j += group) {
+      update_group<group, wide>(X, B, k, count, gram, l1, l2, j);
     }
-    for (; j + 2 <= k; j += 2) {
-      update_group<2>(X, B, k, count, gram, l1, l2, j);
+    if constexpr (group > 2) {
+      for (; j + 2 <= k; j += 2) {
+        update_group<2, wide>(X, B, k, count, gram, l1, l2, j);
+      }
     }
-    if (j < k) {
-      update_group<1>(X, B, k, count, gram, l1, l2, j);
+    for (; j < k; ++j) {
+      update_group<1, wide>(X, B, k, count, gram, l1, l2, j);
     }
+  }
+}
+
+/// sweep_block_of in the shape for `vector_registers` (32 or 16).
+template <typename Scalar>
+[[gnu::always_inline]] inline void sweep_block_in_registers(Scalar* X, const Scalar* B, Index k,
+                                                            Index count,
+                                                            const ColumnsOf<Scalar>& gram,
+                                                            const Penalty& penalty, int sweeps,
+                                                            int vector_registers) {
+  if (vector_registers >= 32) {
+    sweep_block_of<ShapeFor32Registers>(X, B, k, count, gram, penalty, sweeps);
+  } else {
+    sweep_block_of<ShapeFor16Registers>(X, B, k, count, gram, penalty, sweeps);
   }
 }
 
 // The sweeps compiled for each vector width (vector_clones.hpp), once per precision.
 MPINMF_VECTOR_CLONES void sweep_block(double* X, const double* B, Index k, Index count,
-                                      const Matrix& gram, const Penalty& penalty, int sweeps) {
-  sweep_block_of(X, B, k, count, gram, penalty, sweeps);
+                                      const Matrix& gram, const Penalty& penalty, int sweeps,
+                                      int vector_registers) {
+  sweep_block_in_registers(X, B, k, count, gram, penalty, sweeps, vector_registers);
 }
 MPINMF_VECTOR_CLONES void sweep_block(float* X, const float* B, Index k, Index count,
-                                      const MatrixF& gram, const Penalty& penalty, int sweeps) {
-  sweep_block_of(X, B, k, count, gram, penalty, sweeps);
+                                      const MatrixF& gram, const Penalty& penalty, int sweeps,
+                                      int vector_registers) {
+  sweep_block_in_registers(X, B, k, count, gram, penalty, sweeps, vector_registers);
 }
 
 /// `to` = `from`, a block of columns copied row-major, read column after column as it lies
@@ -166,14 +196,14 @@ void copy_row_major(const Eigen::Ref<const ColumnsOf<Scalar>>& from, RowsOf<Scal
 template <typename Scalar>
 void hals_update_of(Eigen::Ref<ColumnsOf<Scalar>> factor, const ColumnsOf<Scalar>& gram,
                     const Eigen::Ref<const ColumnsOf<Scalar>>& product, const Penalty& penalty,
-                    int sweeps) {
+                    int sweeps, int vector_registers) {
   const Index k = factor.rows();
   RowsOf<Scalar> X;
   RowsOf<Scalar> B;
   for_each_column_block(k, factor.cols(), [&](Index first, Index count) {
     copy_row_major<Scalar>(factor.middleCols(first, count), X);
     copy_row_major<Scalar>(product.middleCols(first, count), B);
-    sweep_block(X.data(), B.data(), k, count, gram, penalty, sweeps);
+    sweep_block(X.data(), B.data(), k, count, gram, penalty, sweeps, vector_registers);
     factor.middleCols(first, count) = X;
   });
 }
@@ -184,12 +214,18 @@ void hals_update_of(Eigen::Ref<ColumnsOf<Scalar>> factor, const ColumnsOf<Scalar
 // NOLINTBEGIN(performance-unnecessary-value-param)
 void hals_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
                  const Eigen::Ref<const Matrix>& product, const Penalty& penalty, int sweeps) {
-  hals_update_of<double>(factor, gram, product, penalty, sweeps);
+  hals_update_of<double>(factor, gram, product, penalty, sweeps, this_cpus_vector_registers());
 }
 
 void hals_update(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
                  const Eigen::Ref<const MatrixF>& product, const Penalty& penalty, int sweeps) {
-  hals_update_of<float>(factor, gram, product, penalty, sweeps);
+  hals_update_of<float>(factor, gram, product, penalty, sweeps, this_cpus_vector_registers());
+}
+
+void hals_update_for_registers(Eigen::Ref<Matrix> factor, const Matrix& gram,
+                               const Eigen::Ref<const Matrix>& product, const Penalty& penalty,
+                               int sweeps, int vector_registers) {
+  hals_update_of<double>(factor, gram, product, penalty, sweeps, vector_registers);
 }
 // NOLINTEND(performance-unnecessary-value-param)
 

@@ -181,18 +181,22 @@ Matrix hals_one_at_a_time(Matrix x, const Matrix& gram, const Matrix& product,
 }
 
 TEST(Hals, GivesTheStepsOfOneComponentAtATime) {
-  // The sweeps step several components together, several columns per vector. k = 11 and 75
-  // columns reach every group size and chunk width; component 5, dead (with no L2 penalty
-  // to give it a curvature), sits inside a group.
+  // The sweeps step several components together, several columns per vector, in a shape
+  // for the CPU's vector registers. k = 11 and 75 columns reach every group size and chunk
+  // width of both shapes; component 5, dead (with no L2 penalty to give it a curvature),
+  // sits inside a group.
   const HalfProblem p(40, 11, 75, 9);
   Matrix gram = p.gram();
   gram.row(5).setZero();
   gram.col(5).setZero();
   for (const Penalty penalty : {Penalty{0.05, 0.3}, Penalty{0.05, 0.0}}) {
     const Matrix expected = hals_one_at_a_time(p.X, gram, p.product(), penalty, 3);
-    Matrix x = p.X;
-    hals_update(x, gram, p.product(), penalty, 3);
-    EXPECT_LT((x - expected).norm(), 1e-12 * expected.norm()) << "l2 = " << penalty.l2;
+    for (const int registers : {16, 32}) {  // both shapes of the sweeps' sums
+      Matrix x = p.X;
+      hals_update_for_registers(x, gram, p.product(), penalty, 3, registers);
+      EXPECT_LT((x - expected).norm(), 1e-12 * expected.norm())
+          << "l2 = " << penalty.l2 << ", " << registers << " registers";
+    }
   }
   Matrix x = p.X;
   hals_update(x, gram, p.product(), Penalty{}, 3);

@@ -25,6 +25,12 @@ void hals_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
 void hals_update(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
                  const Eigen::Ref<const MatrixF>& product, const Penalty& penalty, int sweeps);
 
+/// hals_update with the sweeps' sums sized for `vector_registers` (32: AVX-512's; 16: the
+/// others') whatever the CPU, which otherwise picks one (for the tests, which reach both).
+void hals_update_for_registers(Eigen::Ref<Matrix> factor, const Matrix& gram,
+                               const Eigen::Ref<const Matrix>& product, const Penalty& penalty,
+                               int sweeps, int vector_registers);
+
 /// Sweeps per half-iteration that pay for themselves (Gillis & Glineur, 2012): about half of
 /// how many sweeps cost as much as forming the product that feeds them. A product costs
 /// nonzeros·k and a sweep (rows or columns)·k², so that is ≈ min(nonzeros per row, nonzeros
