@@ -29,7 +29,7 @@ template <Index Group, Index ChunkVectors>
 struct SweepShape {
   static constexpr Index group = Group;
   template <typename Scalar>
-  static constexpr Index wide_chunk = kSweepChunk<Scalar>* ChunkVectors;
+  static constexpr Index wide_chunk = (ChunkVectors * kSweepChunk<Scalar>);
 };
 /// 5 sweeps at k = 50 on 10000 columns, one thread, double, AVX-512: 0.0052 s one component at
 /// a time in 32-column chunks; in fours 0.0041 (32 columns) and 0.0047 (16); in twos
@@ -181,8 +181,8 @@ MPINMF_VECTOR_CLONES void sweep_block(float* X, const float* B, Index k, Index c
 /// `to` = `from`, a block of columns copied row-major, read column after column as it lies
 /// in memory. Eigen would read it in `to`'s order, across the columns, one entry from each:
 /// a block just out of main memory then waits on a cache miss per entry, where reading it in
-/// order lets the hardware prefetch it (HALS's block copies, 2 × 1.86% of the dense k = 50
-/// iteration's samples; the block written fits L1 either way).
+/// order lets the hardware prefetch it (HALS's block copies: 1.86% of the dense k = 50
+/// iteration's samples before, 1.55% after; the block written fits L1 either way).
 template <typename Scalar>
 void copy_row_major(const Eigen::Ref<const ColumnsOf<Scalar>>& from, RowsOf<Scalar>& to) {
   to.resize(from.rows(), from.cols());
