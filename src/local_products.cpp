@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "mpinmf/dense_products.hpp"
 #include "mpinmf/partition.hpp"
 #include "mpinmf/thread_shares.hpp"
 #include "mpinmf/vector_clones.hpp"
@@ -257,33 +258,100 @@ void product_w_transposed_times(const CsrOf<Scalar>& V, const RowsOf<Scalar>& W,
   }
 }
 
-/// The same for dense V, by BLAS, V split among the threads (thread_shares.hpp): V Hᵀ by
-/// rows, Wᵀ V by V's columns, each part a whole block of the result (measured faster than one
-/// BLAS call on all the threads: scripts/bench/run, 1 × 2 against 2 × 1). BLAS forms each part
-/// in the layout where V is the operand it packs in cache-sized panels and reuses across the
-/// k-wide side (V Hᵀ column-major, Wᵀ V row-major), into `scratch`: OpenBLAS took 1.7× and
-/// 1.4× less time that way (k = 50, a 10000 × 2000 part, one thread) than writing the other
-/// layout. The part is then copied into `out`.
+/// Dense V, V split among the threads (thread_shares.hpp): V Hᵀ by rows, Wᵀ V by V's
+/// columns, each part a whole block of the result (measured faster than one BLAS call on all
+/// the threads: scripts/bench/run, 1 × 2 against 2 × 1). Each product goes to the project's
+/// kernels (dense_products.hpp) where they measured faster than BLAS, on a CPU they suit:
+/// one thread, AVX-512, a 10000 × 2000 block, k = 50, V in huge pages, seconds per product:
+///
+///              V Hᵀ float     Wᵀ V float     V Hᵀ double    Wᵀ V double
+///   OpenBLAS   0.0183–0.0199  0.0170–0.0191  0.0324–0.0325  0.0325
+///   own        0.0138–0.0150  0.0141–0.0155  0.0417–0.0419  0.0295–0.0298
+///
+/// So double V Hᵀ stays with BLAS. The kernels keep each row's k sums in registers (V Hᵀ) or
+/// reread a chunk of V from L1 for every 6 components (Wᵀ V), which pays while k is small:
+/// the pair's time, 20000 × 2000, 1 × 2 and 2 × 1, BLAS's over theirs, float: k = 4 1.5,
+/// k = 20 1.5–1.6, k = 50 1.1–1.4, k = 64 1.05–1.4, k = 80 1.0–1.2, k = 100 0.88–1.09;
+/// double (their Wᵀ V): k = 4 1.2, k = 32 1.05–1.1, k = 50 1.04–1.07, k = 64 0.95–1.07.
+constexpr Index kOwnKernelsUpToK = 64;
+
+/// BLAS forms each part in the layout where V is the operand it packs in cache-sized panels
+/// and reuses across the k-wide side (V Hᵀ column-major, Wᵀ V row-major), into scratch:
+/// OpenBLAS took 1.7× and 1.4× less time that way than writing the other layout. The part is
+/// then copied into `out`; the own Wᵀ V kernel writes the same row-major scratch.
+template <typename Scalar>
+bool own_kernel_times_h_transposed(Index k) {
+  return std::is_same_v<Scalar, float> && k <= kOwnKernelsUpToK && dense_kernels_fit_this_cpu();
+}
+template <typename Scalar>
+bool own_kernel_w_transposed_times(Index k) {
+  return k <= kOwnKernelsUpToK && dense_kernels_fit_this_cpu();
+}
+
 template <typename Scalar>
 void product_times_h_transposed(const RowsOf<Scalar>& V, const ColumnsOf<Scalar>& H,
-                                ColumnsOf<Scalar>& scratch, RowsOf<Scalar>& out) {
-  scratch.resize(V.rows(), H.rows());
+                                DenseScratch<Scalar>& scratch, RowsOf<Scalar>& out) {
   out.resize(V.rows(), H.rows());
+  if (own_kernel_times_h_transposed<Scalar>(H.rows())) {
+    pack_h_transposed(H, scratch.packed_h);
+    for_each_thread_share(V.rows(), [&](int /*share*/, IndexRange rows) {
+      times_h_transposed_in_place(V, rows, scratch.packed_h, H.rows(), out);
+    });
+    return;
+  }
+  scratch.VHt.resize(V.rows(), H.rows());
   for_each_thread_share(V.rows(), [&](int /*share*/, IndexRange rows) {
-    auto part = scratch.middleRows(rows.begin, rows.size());
+    auto part = scratch.VHt.middleRows(rows.begin, rows.size());
     part.noalias() = V.middleRows(rows.begin, rows.size()) * H.transpose();
     out.middleRows(rows.begin, rows.size()) = part;
   });
 }
 
+/// Wᵀ V by the project's kernel, each thread's block of rows into a partial of its own (the
+/// first thread's is the scratch), the partials then added in thread order. Column ranges
+/// gave the project's kernel little over BLAS on 1 × 2 (each thread reads half of every row):
+/// the pair, float, k = 50, 20000 × 2000, took 0.038 s by columns, 0.033–0.035 by rows, and
+/// 0.030–0.033 on 2 × 1.
+template <typename Scalar>
+void own_w_transposed_times_by_rows(const RowsOf<Scalar>& V, const RowsOf<Scalar>& W,
+                                    DenseScratch<Scalar>& scratch, ColumnsOf<Scalar>& out) {
+  const IndexRange all_columns{0, V.cols()};
+  const auto shares = static_cast<std::size_t>(thread_shares(V.rows()));
+  scratch.partials.resize(shares - 1);
+  for_each_thread_share(V.rows(), [&](int share, IndexRange rows) {
+    RowsOf<Scalar>& target =
+        share == 0 ? scratch.WtV : scratch.partials[static_cast<std::size_t>(share) - 1];
+    target.resize(W.cols(), V.cols());
+    w_transposed_times_in_place(V, W, rows, all_columns, target);
+  });
+  for_each_thread_share(V.cols(), [&](int /*share*/, IndexRange columns) {
+    auto sum = scratch.WtV.middleCols(columns.begin, columns.size());
+    std::for_each(scratch.partials.begin(), scratch.partials.end(),
+                  [&](const RowsOf<Scalar>& partial) {
+                    sum += partial.middleCols(columns.begin, columns.size());
+                  });
+    out.middleCols(columns.begin, columns.size()) = sum;
+  });
+}
+
 template <typename Scalar>
 void product_w_transposed_times(const RowsOf<Scalar>& V, const RowsOf<Scalar>& W,
-                                RowsOf<Scalar>& scratch, ColumnsOf<Scalar>& out) {
-  scratch.resize(W.cols(), V.cols());
+                                DenseScratch<Scalar>& scratch, ColumnsOf<Scalar>& out) {
+  scratch.WtV.resize(W.cols(), V.cols());
   out.resize(W.cols(), V.cols());
+  const bool own_kernel = own_kernel_w_transposed_times<Scalar>(W.cols());
+  if (own_kernel && w_transposed_times_by_rows(V.rows(), V.cols(), omp_get_max_threads())) {
+    own_w_transposed_times_by_rows(V, W, scratch, out);
+    return;
+  }
+  const IndexRange all_rows{0, V.rows()};
   for_each_thread_share(V.cols(), [&](int /*share*/, IndexRange columns) {
-    auto part = scratch.middleCols(columns.begin, columns.size());
-    part.noalias() = W.transpose() * V.middleCols(columns.begin, columns.size());
+    auto part = scratch.WtV.middleCols(columns.begin, columns.size());
+    if (own_kernel) {
+      w_transposed_times_in_place(V, W, all_rows, columns, scratch.WtV);
+    } else {
+      part.noalias() = W.transpose() * V.middleCols(columns.begin, columns.size());
+    }
     out.middleCols(columns.begin, columns.size()) = part;
   });
 }
@@ -296,7 +364,7 @@ SparseThreadSplit nonzero_balanced_split(const CsrOf<Scalar>& V) {
   if (threads < 2) {
     return {false, {0, V.cols()}, {}};
   }
-  if (sparse_w_transposed_times_by_rows(V.rows(), V.cols(), threads)) {
+  if (w_transposed_times_by_rows(V.rows(), V.cols(), threads)) {
     const std::span<const std::int64_t> row_pointer(V.outerIndexPtr(),
                                                     static_cast<std::size_t>(V.rows()) + 1);
     return {true, nnz_balanced_boundaries(row_pointer, threads), {}};
@@ -328,7 +396,7 @@ SparseThreadSplit nonzero_balanced_split(const CsrOf<Scalar>& V) {
 
 }  // namespace
 
-bool sparse_w_transposed_times_by_rows(Index rows, Index columns, int threads) {
+bool w_transposed_times_by_rows(Index rows, Index columns, int threads) {
   return threads > 1 && static_cast<Index>(threads - 1) * columns <= rows;
 }
 
@@ -344,7 +412,7 @@ void LocalProducts<LocalRows>::times_h_transposed(const ColumnsOf<Scalar>& H, Ro
   if constexpr (is_sparse_v<LocalRows>) {
     product_times_h_transposed(V_, H, out);
   } else {
-    product_times_h_transposed(V_, H, blas_layouts_.VHt, out);
+    product_times_h_transposed(V_, H, dense_scratch_, out);
   }
 }
 
@@ -353,7 +421,7 @@ void LocalProducts<LocalRows>::w_transposed_times(const RowsOf<Scalar>& W, Colum
   if constexpr (is_sparse_v<LocalRows>) {
     product_w_transposed_times(V_, W, out, thread_split_, partials_);
   } else {
-    product_w_transposed_times(V_, W, blas_layouts_.WtV, out);
+    product_w_transposed_times(V_, W, dense_scratch_, out);
   }
 }
 

@@ -303,16 +303,17 @@ MemoryEstimate estimate_rank_memory(const Workload& workload, Index rows_here, i
   const std::int64_t start = workload.svd_start ? svd_start_bytes(workload, rows_here) : 0;
   // Open MPI's reduce-scatter keeps up to two buffers the size of the whole k × n product.
   const std::int64_t reduce_scatter = ranks > 1 ? doubles(2 * k * n) : 0;
-  // Sparse V on several threads (local_products): split by rows, the other threads' partials
-  // of Wᵀ V; by columns, where each thread's range of columns starts in each row and the
-  // count per column that balances the ranges.
+  // Wᵀ V on several threads (local_products): split by rows, the other threads' partials
+  // (sparse V, and dense V where the project's kernel forms it); sparse V split by columns,
+  // where each thread's range of columns starts in each row and the count per column that
+  // balances the ranges.
   const int threads = workload.threads;
   const Index other_threads = threads - 1;
   std::int64_t thread_split = 0;
-  if (workload.sparse_entries > 0 && threads > 1) {
-    thread_split = sparse_w_transposed_times_by_rows(rows_here, n, threads)
-                       ? std::int64_t{workload.value_bytes} * other_threads * k * n
-                       : doubles(rows_here * other_threads + n + 1);
+  if (threads > 1 && w_transposed_times_by_rows(rows_here, n, threads)) {
+    thread_split = std::int64_t{workload.value_bytes} * other_threads * k * n;
+  } else if (workload.sparse_entries > 0 && threads > 1) {
+    thread_split = doubles(rows_here * other_threads + n + 1);
   }
   const std::int64_t loop = (workload.algorithm == Algorithm::kullback_leibler
                                  ? kl_loop_bytes(workload, rows_here, own_columns)

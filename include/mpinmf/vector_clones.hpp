@@ -14,17 +14,20 @@
 
 namespace mpinmf {
 
+/// Whether the AVX-512 clone is the one that runs here.
+inline bool this_cpu_runs_the_avx512_clone() {
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+  return __builtin_cpu_supports("x86-64-v4") != 0;
+#elif defined(__AVX512F__)
+  return true;
+#else
+  return false;
+#endif
+}
+
 /// The vector registers of the clone that runs here: 32 for AVX-512, 16 for the others. A
 /// cloned loop that keeps sums in registers can size them by it (both sizes compiled in each
 /// clone, a branch choosing).
-inline int this_cpus_vector_registers() {
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-  return __builtin_cpu_supports("x86-64-v4") != 0 ? 32 : 16;
-#elif defined(__AVX512F__)
-  return 32;
-#else
-  return 16;
-#endif
-}
+inline int this_cpus_vector_registers() { return this_cpu_runs_the_avx512_clone() ? 32 : 16; }
 
 }  // namespace mpinmf

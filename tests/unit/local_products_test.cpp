@@ -90,8 +90,20 @@ TEST_P(LocalProductsWidthTest, EveryStorageGivesTheDenseProducts) {
   EXPECT_GT((both_products(dense_single, W, H).first - VHt).norm(), 1e-12 * VHt.norm());
 }
 
-TEST_P(LocalProductsTest, EitherThreadSplitOfSparseWtVGivesTheDenseProduct) {
-  // A tall block is split by rows into per-thread partials, a wide one by column ranges.
+/// Wᵀ V twice through the same LocalProducts: the second is right only if the per-thread
+/// partials are zeroed (or overwritten) for each product.
+template <typename LocalRows>
+Matrix w_transposed_times_twice(const LocalRows& V, const RowMatrix& W) {
+  LocalProducts<LocalRows> products(V);
+  Matrix WtV;
+  products.w_transposed_times(W, WtV);
+  products.w_transposed_times(W, WtV);
+  return WtV;
+}
+
+TEST_P(LocalProductsTest, EitherThreadSplitOfWtVGivesTheProduct) {
+  // A tall block is split by rows into per-thread partials, a wide one by column ranges;
+  // sparse V by the project's kernels, dense V by them too where this CPU runs them.
   const int threads = GetParam();
   for (const auto& [rows, columns] : {std::pair<Index, Index>{500, 40}, {40, 500}}) {
     const RowMatrix dense = skewed_block(rows, columns);
@@ -99,16 +111,13 @@ TEST_P(LocalProductsTest, EitherThreadSplitOfSparseWtVGivesTheDenseProduct) {
     const RowMatrix W = RowMatrix::Random(rows, 7).cwiseAbs();
     const Matrix H = Matrix::Random(7, columns).cwiseAbs();
     const bool tall = rows > columns;
-    EXPECT_EQ(sparse_w_transposed_times_by_rows(rows, columns, threads), tall && threads > 1);
+    EXPECT_EQ(w_transposed_times_by_rows(rows, columns, threads), tall && threads > 1);
     const Matrix expected = W.transpose() * dense;
-    const Matrix WtV = both_products(sparse, W, H).second;
-    EXPECT_LT((WtV - expected).norm(), 1e-12 * expected.norm()) << rows << " × " << columns;
-    // Twice through the same LocalProducts: the partials are zeroed for each product.
-    LocalProducts<SparseRowMatrix> products(sparse);
-    Matrix again;
-    products.w_transposed_times(W, again);
-    products.w_transposed_times(W, again);
-    EXPECT_LT((again - expected).norm(), 1e-12 * expected.norm()) << rows << " × " << columns;
+    for (const Matrix& WtV :
+         {both_products(sparse, W, H).second, both_products(dense, W, H).second,
+          w_transposed_times_twice(sparse, W), w_transposed_times_twice(dense, W)}) {
+      EXPECT_LT((WtV - expected).norm(), 1e-12 * expected.norm()) << rows << " × " << columns;
+    }
   }
 }
 
