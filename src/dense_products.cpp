@@ -130,6 +130,13 @@ template <Index Vectors, typename Scalar>
 template <typename Scalar>
 [[gnu::always_inline]] inline void rows_times_packed(const Scalar* V, Index n, IndexRange rows,
                                                      const Scalar* packed, Index k, Scalar* out) {
+  if (k == 0) {
+    return;
+  }
+  if (n == 0) {  // V Hᵀ of no columns: zero
+    std::fill(out + rows.begin * k, out + rows.end * k, Scalar{0});
+    return;
+  }
   const Index panels = panel_count<Scalar>(k);
   const Index padded = panels * kPanel<Scalar>;
   const Index block = std::max<Index>(kVector<Scalar>,

@@ -206,9 +206,26 @@ void product_times_h_transposed(const CsrOf<Scalar>& V, const ColumnsOf<Scalar>&
   }
 }
 
+/// out = first + the partials, added in thread order (so that a thread count gives the same
+/// sums every run), columns shared among the threads. `first` (the first thread's partial)
+/// may be `out` itself. Wᵀ V split by rows, sparse and dense, ends here.
+template <typename First, typename Partial, typename Scalar>
+void add_thread_partials(First& first, const std::vector<Partial>& partials,
+                         ColumnsOf<Scalar>& out) {
+  const bool in_place = static_cast<const void*>(&first) == static_cast<const void*>(&out);
+  for_each_thread_share(out.cols(), [&](int /*share*/, IndexRange columns) {
+    auto sum = first.middleCols(columns.begin, columns.size());
+    std::for_each(partials.begin(), partials.end(), [&](const Partial& partial) {
+      sum += partial.middleCols(columns.begin, columns.size());
+    });
+    if (!in_place) {
+      out.middleCols(columns.begin, columns.size()) = sum;
+    }
+  });
+}
+
 /// `out` = Wᵀ V for CSR V, in V's precision, each thread's block of rows into a partial of
-/// its own (the first thread's is `out`), the partials then added in thread order, column
-/// ranges shared among the threads.
+/// its own (the first thread's is `out`), the partials then added.
 template <typename Scalar>
 void product_w_transposed_times_by_rows(const CsrOf<Scalar>& V, const RowsOf<Scalar>& W,
                                         ColumnsOf<Scalar>& out, const SparseThreadSplit& split,
@@ -227,13 +244,7 @@ void product_w_transposed_times_by_rows(const CsrOf<Scalar>& V, const RowsOf<Sca
     add_w_transposed_times_columns_cloned(arrays, last - first, W.data() + first * k, k, whole_rows,
                                           target.data());
   }
-  const Index columns = V.cols();
-#pragma omp parallel for schedule(static)
-  for (Index c = 0; c < columns; ++c) {
-    for (const ColumnsOf<Scalar>& partial : partials) {
-      out.col(c) += partial.col(c);
-    }
-  }
+  add_thread_partials(out, partials, out);
 }
 
 /// `out` = Wᵀ V for CSR V, in V's precision, shared among the threads as `split` says.
@@ -259,8 +270,9 @@ void product_w_transposed_times(const CsrOf<Scalar>& V, const RowsOf<Scalar>& W,
 }
 
 /// Dense V, V split among the threads (thread_shares.hpp): V Hᵀ by rows, Wᵀ V by V's
-/// columns, each part a whole block of the result (measured faster than one BLAS call on all
-/// the threads: scripts/bench/run, 1 × 2 against 2 × 1). Each product goes to the project's
+/// columns (or, by the project's kernel, by rows: below), each part a whole block of the
+/// result (measured faster than one BLAS call on all the threads: scripts/bench/run, 1 × 2
+/// against 2 × 1). Each product goes to the project's
 /// kernels (dense_products.hpp) where they measured faster than BLAS, on a CPU they suit:
 /// one thread, AVX-512, a 10000 × 2000 block, k = 50, V in huge pages, seconds per product:
 ///
@@ -275,19 +287,28 @@ void product_w_transposed_times(const CsrOf<Scalar>& V, const RowsOf<Scalar>& W,
 /// double (their Wᵀ V): k = 4 1.2, k = 32 1.05–1.1, k = 50 1.04–1.07, k = 64 0.95–1.07.
 constexpr Index kOwnKernelsUpToK = 64;
 
+/// mpinmf_gemm_pair_eigen builds this file to time Eigen's own GEMM, so it keeps these kernels
+/// out.
+#ifdef MPINMF_DENSE_PRODUCTS_BY_GEMM_ONLY
+constexpr bool kOwnDenseKernelsBuilt = false;
+#else
+constexpr bool kOwnDenseKernelsBuilt = true;
+#endif
+
+template <typename Scalar>
+bool own_kernel_times_h_transposed(Index k) {
+  return kOwnDenseKernelsBuilt && std::is_same_v<Scalar, float> && k <= kOwnKernelsUpToK &&
+         dense_kernels_fit_this_cpu();
+}
+template <typename Scalar>
+bool own_kernel_w_transposed_times(Index k) {
+  return kOwnDenseKernelsBuilt && k <= kOwnKernelsUpToK && dense_kernels_fit_this_cpu();
+}
+
 /// BLAS forms each part in the layout where V is the operand it packs in cache-sized panels
 /// and reuses across the k-wide side (V Hᵀ column-major, Wᵀ V row-major), into scratch:
 /// OpenBLAS took 1.7× and 1.4× less time that way than writing the other layout. The part is
 /// then copied into `out`; the own Wᵀ V kernel writes the same row-major scratch.
-template <typename Scalar>
-bool own_kernel_times_h_transposed(Index k) {
-  return std::is_same_v<Scalar, float> && k <= kOwnKernelsUpToK && dense_kernels_fit_this_cpu();
-}
-template <typename Scalar>
-bool own_kernel_w_transposed_times(Index k) {
-  return k <= kOwnKernelsUpToK && dense_kernels_fit_this_cpu();
-}
-
 template <typename Scalar>
 void product_times_h_transposed(const RowsOf<Scalar>& V, const ColumnsOf<Scalar>& H,
                                 DenseScratch<Scalar>& scratch, RowsOf<Scalar>& out) {
@@ -324,14 +345,7 @@ void own_w_transposed_times_by_rows(const RowsOf<Scalar>& V, const RowsOf<Scalar
     target.resize(W.cols(), V.cols());
     w_transposed_times_in_place(V, W, rows, all_columns, target);
   });
-  for_each_thread_share(V.cols(), [&](int /*share*/, IndexRange columns) {
-    auto sum = scratch.WtV.middleCols(columns.begin, columns.size());
-    std::for_each(scratch.partials.begin(), scratch.partials.end(),
-                  [&](const RowsOf<Scalar>& partial) {
-                    sum += partial.middleCols(columns.begin, columns.size());
-                  });
-    out.middleCols(columns.begin, columns.size()) = sum;
-  });
+  add_thread_partials(scratch.WtV, scratch.partials, out);
 }
 
 template <typename Scalar>

@@ -96,14 +96,18 @@ std::int64_t frobenius_loop_bytes(const Workload& workload, Index rows_here, Ind
   const Index n = workload.columns;
   // Held throughout, in V's precision: WᵀV (k × n) and this rank's columns of it, VHᵀ
   // (m_p × k), for a single-precision V the loop's float copies of both factors, and for a
-  // dense V both products as BLAS forms them (local_products.cpp); in double, the two Grams
-  // and the monitor sums' (k × k each), and for a single-precision V their float copies.
+  // dense V the products' scratch (local_products.cpp): Wᵀ V row-major, and V Hᵀ
+  // column-major as BLAS forms it or H packed for the project's kernel, k padded to whole
+  // vectors (dense_products.hpp), whichever is larger; in double, the two Grams and the
+  // monitor sums' (k × k each), and for a single-precision V their float copies.
   const std::int64_t value_bytes = workload.value_bytes;
   const std::int64_t working_factors = value_bytes < 8 ? value_bytes * (rows_here + n) * k : 0;
-  const std::int64_t blas_layouts =
-      workload.sparse_entries == 0 ? value_bytes * (rows_here + n) * k : 0;
+  const Index padded_k = k + 64 / value_bytes - 1;
+  const std::int64_t dense_scratch =
+      workload.sparse_entries == 0 ? value_bytes * (n * k + std::max(rows_here * k, n * padded_k))
+                                   : 0;
   const std::int64_t held = value_bytes * (k * n + k * own_columns + rows_here * k) +
-                            doubles(5 * k * k) + working_factors + blas_layouts;
+                            doubles(5 * k * k) + working_factors + dense_scratch;
   // The largest of what comes and goes: W's gradient and its transpose, either half's rule
   // scratch (for a single-precision V, anls-bpp's solver works on double copies of the
   // factor and product), or the exact residual's block of rows and its product.
@@ -304,13 +308,14 @@ MemoryEstimate estimate_rank_memory(const Workload& workload, Index rows_here, i
   // Open MPI's reduce-scatter keeps up to two buffers the size of the whole k × n product.
   const std::int64_t reduce_scatter = ranks > 1 ? doubles(2 * k * n) : 0;
   // Wᵀ V on several threads (local_products): split by rows, the other threads' partials
-  // (sparse V, and dense V where the project's kernel forms it); sparse V split by columns,
-  // where each thread's range of columns starts in each row and the count per column that
-  // balances the ranges.
+  // (sparse V; dense V where the project's kernel forms it, on AVX-512 for k ≤ 64, but
+  // counted for any dense V: this estimate does not know the CPU it will run on); sparse V
+  // split by columns, where each thread's range of columns starts in each row and the count
+  // per column that balances the ranges.
   const int threads = workload.threads;
   const Index other_threads = threads - 1;
   std::int64_t thread_split = 0;
-  if (threads > 1 && w_transposed_times_by_rows(rows_here, n, threads)) {
+  if (w_transposed_times_by_rows(rows_here, n, threads)) {
     thread_split = std::int64_t{workload.value_bytes} * other_threads * k * n;
   } else if (workload.sparse_entries > 0 && threads > 1) {
     thread_split = doubles(rows_here * other_threads + n + 1);

@@ -18,15 +18,16 @@ namespace mpinmf {
 /// sums (on 16 they would spill to memory, and BLAS is kept).
 bool dense_kernels_fit_this_cpu();
 
-/// Hᵀ (n × k) as times_h_transposed_in_place reads it: in panels of 64 bytes' worth of
-/// vectors across k (kHPanelVectors of them), each panel n rows of the panel's columns,
-/// zero-padded past k, so that each step of the kernel loads whole vectors of one row.
+/// Hᵀ (n × k) as times_h_transposed_in_place reads it: in panels of up to four 64-byte
+/// vectors across k, each panel n rows of the panel's columns, zero-padded past k, so that
+/// each step of the kernel loads whole vectors of one row.
 /// `packed` is resized to fit and reused across calls.
 template <typename Scalar>
 void pack_h_transposed(const ColumnsOf<Scalar>& H, std::vector<Scalar>& packed);
 
 /// Rows `rows` of `out` (m × k, row-major, sized by the caller) = the same rows of V Hᵀ,
-/// from H packed by pack_h_transposed.
+/// from H packed by pack_h_transposed. Built for double too (and tested), though the engine
+/// keeps BLAS for double V Hᵀ, which measured faster.
 template <typename Scalar>
 void times_h_transposed_in_place(const RowsOf<Scalar>& V, IndexRange rows,
                                  const std::vector<Scalar>& packed_h, Index k, RowsOf<Scalar>& out);

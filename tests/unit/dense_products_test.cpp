@@ -123,5 +123,16 @@ TYPED_TEST(DenseProductsTest, ARankWithNoRowsGetsZeroWTransposedTimesV) {
   EXPECT_EQ(out.cwiseAbs().maxCoeff(), Scalar{0});
 }
 
+TYPED_TEST(DenseProductsTest, VWithNoColumnsGivesZeroVTimesHTransposed) {
+  using Scalar = TypeParam;
+  const RowsOf<Scalar> V(6, 0);
+  const ColumnsOf<Scalar> H(4, 0);
+  std::vector<Scalar> packed;
+  pack_h_transposed(H, packed);
+  RowsOf<Scalar> out = RowsOf<Scalar>::Constant(6, 4, static_cast<Scalar>(kUntouched));
+  times_h_transposed_in_place(V, IndexRange{0, 6}, packed, 4, out);
+  EXPECT_EQ(out.cwiseAbs().maxCoeff(), Scalar{0});
+}
+
 }  // namespace
 }  // namespace mpinmf

@@ -1,5 +1,6 @@
-// The products that read V: the sparse kernels split among threads give the dense
-// products' values for any thread count, skewed columns and empty rows included, and a
+// The products that read V: the sparse kernels, and the dense products (BLAS or the
+// project's kernels), split among threads give the dense products' values for any thread
+// count and either split of Wᵀ V, skewed columns and empty rows included, and a
 // single-precision V gives them to single precision.
 
 #include "mpinmf/local_products.hpp"
@@ -105,7 +106,8 @@ TEST_P(LocalProductsTest, EitherThreadSplitOfWtVGivesTheProduct) {
   // A tall block is split by rows into per-thread partials, a wide one by column ranges;
   // sparse V by the project's kernels, dense V by them too where this CPU runs them.
   const int threads = GetParam();
-  for (const auto& [rows, columns] : {std::pair<Index, Index>{500, 40}, {40, 500}}) {
+  // 7 × 1: by rows, with fewer rows than 8 threads (7 shares, 6 partials).
+  for (const auto& [rows, columns] : {std::pair<Index, Index>{500, 40}, {40, 500}, {7, 1}}) {
     const RowMatrix dense = skewed_block(rows, columns);
     const SparseRowMatrix sparse = dense.sparseView();
     const RowMatrix W = RowMatrix::Random(rows, 7).cwiseAbs();
@@ -121,8 +123,10 @@ TEST_P(LocalProductsTest, EitherThreadSplitOfWtVGivesTheProduct) {
   }
 }
 
-TEST_P(LocalProductsTest, AnEmptyBlockGivesZeros) {
-  const SparseRowMatrix empty(0, 9);
+/// V Hᵀ and Wᵀ V of a block with no rows: no rows, and k × n zeros.
+template <typename LocalRows>
+void expect_zero_products_of_no_rows() {
+  const LocalRows empty(0, 9);
   const RowMatrix W(0, 3);
   const Matrix H = Matrix::Random(3, 9);
   const auto [VHt, WtV] = both_products(empty, W, H);
@@ -130,6 +134,12 @@ TEST_P(LocalProductsTest, AnEmptyBlockGivesZeros) {
   EXPECT_EQ(WtV.rows(), 3);
   EXPECT_EQ(WtV.cols(), 9);
   EXPECT_EQ(WtV.norm(), 0.0);
+}
+
+TEST_P(LocalProductsTest, AnEmptyBlockGivesZeros) {
+  expect_zero_products_of_no_rows<SparseRowMatrix>();
+  expect_zero_products_of_no_rows<RowMatrix>();
+  expect_zero_products_of_no_rows<RowMatrixF>();
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, LocalProductsTest, ::testing::Values(1, 2, 3, 8));
