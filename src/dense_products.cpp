@@ -4,20 +4,17 @@
 #include <array>
 #include <cstddef>
 
+#include "mpinmf/thread_shares.hpp"
 #include "mpinmf/vector_clones.hpp"
 
 namespace mpinmf {
 
 namespace {
 
-/// Entries of one 64-byte vector: 16 floats or 8 doubles.
-template <typename Scalar>
-constexpr Index kVector = 64 / sizeof(Scalar);
-
 /// The widest panel of Hᵀ (V Hᵀ) and the widest chunk of V's columns (Wᵀ V): 4 vectors.
 constexpr Index kPanelVectors = 4;
 template <typename Scalar>
-constexpr Index kPanel = kPanelVectors* kVector<Scalar>;
+constexpr Index kPanel = kPanelVectors* kVectorEntries<Scalar>;
 
 /// Bytes of the other factor's block that a kernel keeps in L2 while V streams past: half of
 /// the 2 MiB per core of the CPU it was measured on, the rest for V's rows and the output.
@@ -43,7 +40,7 @@ Index panel_count(Index k) {
 /// Vectors in panel `p`: kPanelVectors but for the last, which takes what is left of k.
 template <typename Scalar>
 Index panel_vectors(Index k, Index p) {
-  constexpr Index kLanes = kVector<Scalar>;
+  constexpr Index kLanes = kVectorEntries<Scalar>;
   const Index left = k - p * kPanel<Scalar>;
   return std::min(kPanelVectors, (left + kLanes - 1) / kLanes);
 }
@@ -71,7 +68,7 @@ template <Index Outer, Index Width, typename Scalar>
 [[gnu::always_inline]] inline void add_outer_products(const OuterProducts<Scalar>& x,
                                                       IndexRange steps, Index width, Index kept,
                                                       bool first, bool prefetch_ahead) {
-  constexpr Index kStored = Width > 0 ? Width : kVector<Scalar>;
+  constexpr Index kStored = Width > 0 ? Width : kVectorEntries<Scalar>;
   const Index summed = Width > 0 ? Width : width;
   std::array<std::array<Scalar, kStored>, Outer> sums{};
   if (!first) {
@@ -101,15 +98,15 @@ template <Index Outer, Index Width, typename Scalar>
 }
 
 /// Rows `rows` of V against the panel of Hᵀ of `Vectors` vectors that starts at column
-/// `first_column` of V Hᵀ (its row j at `panel` + j · Vectors · kVector; zero past k) over V's
-/// columns `columns`, the sums added to `out` (stride k) unless `columns` start at 0:
-/// strips of kStripRows, then one row at a time.
+/// `first_column` of V Hᵀ (its row j at `panel` + j · Vectors · kVectorEntries; zero past k) over
+/// V's columns `columns`, the sums added to `out` (stride k) unless `columns` start at 0: strips of
+/// kStripRows, then one row at a time.
 template <Index Vectors, typename Scalar>
 [[gnu::always_inline]] inline void rows_times_panel(const Scalar* V, Index n, IndexRange rows,
                                                     IndexRange columns, const Scalar* panel,
                                                     Index first_column, Index k, Scalar* out) {
   constexpr Index kRows = kStripRows<Vectors>;
-  constexpr Index kWidth = Vectors * kVector<Scalar>;
+  constexpr Index kWidth = Vectors * kVectorEntries<Scalar>;
   const Index kept = std::min(kWidth, k - first_column);
   const bool first = columns.begin == 0;
   Index i = rows.begin;
@@ -139,7 +136,7 @@ template <typename Scalar>
   }
   const Index panels = panel_count<Scalar>(k);
   const Index padded = panels * kPanel<Scalar>;
-  const Index block = std::max<Index>(kVector<Scalar>,
+  const Index block = std::max<Index>(kVectorEntries<Scalar>,
                                       kCacheBudget / (padded * static_cast<Index>(sizeof(Scalar))));
   for (Index begin = 0; begin < n; begin += block) {
     const IndexRange columns{begin, std::min(n, begin + block)};
@@ -160,7 +157,7 @@ template <typename Scalar>
           rows_times_panel<1>(V, n, rows, columns, panel, first_column, k, out);
           break;
       }
-      panel += n * panel_vectors<Scalar>(k, p) * kVector<Scalar>;
+      panel += n * panel_vectors<Scalar>(k, p) * kVectorEntries<Scalar>;
     }
   }
 }
@@ -206,7 +203,7 @@ template <typename Scalar>
                                                               const Scalar* W, Index k,
                                                               IndexRange columns, Scalar* out) {
   constexpr Index kWide = kPanel<Scalar>;
-  constexpr Index kNarrow = kVector<Scalar>;
+  constexpr Index kNarrow = kVectorEntries<Scalar>;
   if (m == 0) {
     for (Index g = 0; g < k; ++g) {
       std::fill(out + g * n + columns.begin, out + g * n + columns.end, Scalar{0});
@@ -266,21 +263,24 @@ void pack_h_transposed(const ColumnsOf<Scalar>& H, std::vector<Scalar>& packed) 
   const Index panels = panel_count<Scalar>(k);
   Index size = 0;
   for (Index p = 0; p < panels; ++p) {
-    size += n * panel_vectors<Scalar>(k, p) * kVector<Scalar>;
+    size += n * panel_vectors<Scalar>(k, p) * kVectorEntries<Scalar>;
   }
   packed.resize(static_cast<std::size_t>(size));
-  Scalar* panel = packed.data();
-  for (Index p = 0; p < panels; ++p) {
-    const Index stride = panel_vectors<Scalar>(k, p) * kVector<Scalar>;
-    const Index first = p * kPanel<Scalar>;
-    const Index width = std::min(stride, k - first);
-    for (Index j = 0; j < n; ++j) {
-      Scalar* row = panel + j * stride;
-      std::copy_n(H.data() + j * k + first, width, row);
-      std::fill(row + width, row + stride, Scalar{0});
+  // O(n · k) before every V Hᵀ: on a wide block (n large beside m_p) a serial pass here
+  // would hold the other threads back, so H's columns are shared among them.
+  for_each_thread_share(n, [&](int /*share*/, IndexRange columns) {
+    for (Index p = 0; p < panels; ++p) {
+      Scalar* panel = packed.data() + n * p * kPanel<Scalar>;  // the panels before are full
+      const Index stride = panel_vectors<Scalar>(k, p) * kVectorEntries<Scalar>;
+      const Index first = p * kPanel<Scalar>;
+      const Index width = std::min(stride, k - first);
+      for (Index j = columns.begin; j < columns.end; ++j) {
+        Scalar* row = panel + j * stride;
+        std::copy_n(H.data() + j * k + first, width, row);
+        std::fill(row + width, row + stride, Scalar{0});
+      }
     }
-    panel += n * stride;
-  }
+  });
 }
 
 template <typename Scalar>

@@ -12,7 +12,14 @@
 #define MPINMF_VECTOR_CLONES
 #endif
 
+#include "mpinmf/types.hpp"
+
 namespace mpinmf {
+
+/// Entries of one 64-byte vector, AVX-512's width (two of AVX2's registers): 16 floats or 8
+/// doubles. The hand-written loops size their register blocks in these.
+template <typename Scalar>
+constexpr Index kVectorEntries = 64 / sizeof(Scalar);
 
 /// Whether the AVX-512 clone is the one that runs here.
 inline bool this_cpu_runs_the_avx512_clone() {

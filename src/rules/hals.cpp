@@ -16,7 +16,7 @@ namespace {
 /// at k = 20 and 2.1× at k = 50 on the sweeps). The narrowest chunk is one 64-byte vector of
 /// columns (8 doubles or 16 floats); wider ones (SweepShape) go first.
 template <typename Scalar>
-constexpr Index kSweepChunk = 64 / sizeof(Scalar);
+constexpr Index kSweepChunk = kVectorEntries<Scalar>;
 
 /// How a sweep keeps its sums in registers: Group components' steps are summed together,
 /// ChunkVectors · kSweepChunk columns at a time. Each row x_l of the block, loaded once, then
