@@ -22,7 +22,7 @@ fi
 rm -f "$tidy_log"
 
 if ! cppcheck --enable=warning,style,performance,portability --std=c++20 --inline-suppr \
-    --error-exitcode=1 --quiet -I include src; then
+    --error-exitcode=1 --quiet -I include -I src src; then
   echo "lint: cppcheck findings above"
   status=1
 fi

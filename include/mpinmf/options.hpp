@@ -24,8 +24,9 @@ enum class InputFormat { automatic, dense, csr, csc, h5ad, tenx, matrix_market }
 /// "auto", "dense", "csr", "csc", "h5ad", "10x" or "mtx"; throws Error for anything else.
 InputFormat parse_input_format(const std::string& name);
 
-/// How V's block is held in memory. `single` halves its memory and bandwidth and runs the two
-/// products in single precision; the factors, the rules and every sum stay double.
+/// How V's block is held in memory. `single` halves its memory and bandwidth; the loop then
+/// holds its factors and products in float too, and the sums that decide convergence stay
+/// double (engine/frobenius_loop.cpp).
 enum class Precision { double_precision, single_precision };
 
 /// "double" or "single"; throws Error for anything else.
@@ -77,7 +78,7 @@ struct RunOptions {
   std::uint64_t seed = 1;
   std::string init = "random";       // random, nndsvd, nndsvda or nndsvdar
   std::string init_file;             // W and H of an earlier run (overrides init)
-  std::string normalize = "none";    // none, l1 or l2: see normalize.hpp
+  std::string normalize = "none";    // none, l1 or l2: see engine/normalize.hpp
   int print_every = 50;              // 0 silences progress lines
   int threads = 0;                   // 0: the cores available to this rank
   bool skip_resource_check = false;  // run even when the memory or disk check says no
@@ -140,7 +141,7 @@ struct ConvertOptions {
 
 void validate(const ConvertOptions& options);
 
-/// `mpinmf generate`: a test matrix with planted factors and column clusters (synthetic.hpp).
+/// `mpinmf generate`: a test matrix with planted factors and column clusters (analysis/synthetic.hpp).
 struct GenerateOptions {
   Index rows = 0;
   Index columns = 0;

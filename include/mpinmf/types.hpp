@@ -10,7 +10,7 @@
 // V's block may also be held in single precision (--precision single): half the memory and
 // bandwidth, and BLAS's single-precision products. The loop then holds its working copies of
 // the factors and the products in float too; the sums that decide convergence stay double
-// (engine.cpp).
+// (engine/frobenius_loop.cpp).
 
 #include <Eigen/Core>
 #include <Eigen/SparseCore>

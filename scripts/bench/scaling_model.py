@@ -2,7 +2,7 @@
 (scripts/bench/model_calibration.py measures the figures, scripts/bench/model prints and draws
 the predictions).
 
-One iteration of the engine as built (src/engine.cpp, 1D row partition; rank p holds m_p = m/P
+One iteration of the engine as built (src/engine/frobenius_loop.cpp, 1D row partition; rank p holds m_p = m/P
 rows of V and W and all of H):
   W_pᵀ V_p            2 m_p n k flops                 the product pair: 4 m_p n k flops,
   V_p Hᵀ              2 m_p n k flops                 at the measured GEMM rate
@@ -138,7 +138,7 @@ def iteration_cost(machine, m, n, k, pr, pc, cores=None):
 
 
 def engine_counted_bytes(n, k, iterations):
-    """What the engine's summary reports as moved per rank per iteration. src/comm.cpp counts
+    """What the engine's summary reports as moved per rank per iteration. src/parallel/comm.cpp counts
     each call's payload, not the wire, whatever P: per iteration the k × n matrix once for the
     reduce-scatter and once for the allgather, and 2 × the k × k + 5 monitor doubles; once per
     run the first monitor sum, the last iterate's WᵀV reduce-scatter (for its gradient) and two

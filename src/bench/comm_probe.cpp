@@ -17,10 +17,10 @@
 #include <iostream>
 #include <vector>
 
-#include "mpinmf/comm.hpp"
-#include "mpinmf/loop_control.hpp"
+#include "engine/loop_control.hpp"
 #include "mpinmf/types.hpp"
 #include "pair_timing.hpp"
+#include "parallel/comm.hpp"
 
 namespace {
 

@@ -21,12 +21,12 @@
 #include <thread>
 #include <vector>
 
-#include "mpinmf/comm.hpp"
-#include "mpinmf/local_products.hpp"
-#include "mpinmf/partition.hpp"
-#include "mpinmf/resources.hpp"
+#include "core/partition.hpp"
+#include "core/resources.hpp"
+#include "kernels/local_products.hpp"
 #include "mpinmf/types.hpp"
 #include "pair_timing.hpp"
+#include "parallel/comm.hpp"
 
 namespace {
 

@@ -1,11 +1,11 @@
-#include "mpinmf/io/checkpoint.hpp"
+#include "io/checkpoint.hpp"
 
 #include <cmath>
 #include <sstream>
 
+#include "io/dense_reader.hpp"
+#include "io/hdf5_handle.hpp"
 #include "mpinmf/error.hpp"
-#include "mpinmf/io/dense_reader.hpp"
-#include "mpinmf/io/hdf5_handle.hpp"
 
 namespace mpinmf::io {
 namespace {

@@ -1,4 +1,4 @@
-#include "mpinmf/io/dense_reader.hpp"
+#include "io/dense_reader.hpp"
 
 #include <array>
 #include <filesystem>
@@ -8,10 +8,10 @@
 #include <sstream>
 #include <type_traits>
 
+#include "core/fault_injection.hpp"
+#include "core/resources.hpp"
+#include "io/hdf5_handle.hpp"
 #include "mpinmf/error.hpp"
-#include "mpinmf/fault_injection.hpp"
-#include "mpinmf/io/hdf5_handle.hpp"
-#include "mpinmf/resources.hpp"
 
 namespace mpinmf::io {
 namespace {

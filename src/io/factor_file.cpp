@@ -1,8 +1,8 @@
-#include "mpinmf/io/factor_file.hpp"
+#include "io/factor_file.hpp"
 
+#include "core/fault_injection.hpp"
+#include "io/dense_reader.hpp"
 #include "mpinmf/error.hpp"
-#include "mpinmf/fault_injection.hpp"
-#include "mpinmf/io/dense_reader.hpp"
 
 namespace mpinmf::io {
 namespace {

@@ -1,4 +1,4 @@
-#include "mpinmf/io/hdf5_handle.hpp"
+#include "io/hdf5_handle.hpp"
 
 #include <algorithm>
 #include <array>

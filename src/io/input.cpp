@@ -1,14 +1,14 @@
-#include "mpinmf/io/input.hpp"
+#include "io/input.hpp"
 
 #include <array>
 #include <optional>
 
+#include "core/fault_injection.hpp"
+#include "io/dense_reader.hpp"
+#include "io/hdf5_handle.hpp"
+#include "io/matrix_market.hpp"
+#include "io/validate.hpp"
 #include "mpinmf/error.hpp"
-#include "mpinmf/fault_injection.hpp"
-#include "mpinmf/io/dense_reader.hpp"
-#include "mpinmf/io/hdf5_handle.hpp"
-#include "mpinmf/io/matrix_market.hpp"
-#include "mpinmf/io/validate.hpp"
 
 namespace mpinmf::io {
 namespace {

@@ -1,4 +1,4 @@
-#include "mpinmf/io/matrix_file.hpp"
+#include "io/matrix_file.hpp"
 
 #include <numeric>
 #include <span>

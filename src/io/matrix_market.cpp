@@ -1,4 +1,4 @@
-#include "mpinmf/io/matrix_market.hpp"
+#include "io/matrix_market.hpp"
 
 #include <zlib.h>
 

@@ -1,4 +1,4 @@
-#include "mpinmf/io/output_file.hpp"
+#include "io/output_file.hpp"
 
 #include <unistd.h>
 
@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <type_traits>
 
+#include "core/fault_injection.hpp"
+#include "io/hdf5_handle.hpp"
 #include "mpinmf/error.hpp"
-#include "mpinmf/fault_injection.hpp"
-#include "mpinmf/io/hdf5_handle.hpp"
 
 namespace mpinmf::io {
 namespace {

@@ -1,13 +1,13 @@
-#include "mpinmf/io/sparse_reader.hpp"
+#include "io/sparse_reader.hpp"
 
 #include <algorithm>
 #include <numeric>
 #include <span>
 #include <vector>
 
+#include "core/fault_injection.hpp"
+#include "io/hdf5_handle.hpp"
 #include "mpinmf/error.hpp"
-#include "mpinmf/fault_injection.hpp"
-#include "mpinmf/io/hdf5_handle.hpp"
 
 namespace mpinmf::io {
 namespace {

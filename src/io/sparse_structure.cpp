@@ -1,4 +1,4 @@
-#include "mpinmf/io/sparse_structure.hpp"
+#include "io/sparse_structure.hpp"
 
 #include <algorithm>
 #include <cmath>

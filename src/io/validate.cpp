@@ -1,4 +1,4 @@
-#include "mpinmf/io/validate.hpp"
+#include "io/validate.hpp"
 
 #include <cmath>
 #include <limits>

@@ -1,7 +1,7 @@
-#include "mpinmf/rules/anls_bpp.hpp"
+#include "rules/anls_bpp.hpp"
 
-#include "mpinmf/resources.hpp"
-#include "mpinmf/rules/nnls_bpp.hpp"
+#include "core/resources.hpp"
+#include "rules/nnls_bpp.hpp"
 
 namespace mpinmf {
 

@@ -1,10 +1,10 @@
-#include "mpinmf/rules/hals.hpp"
+#include "rules/hals.hpp"
 
 #include <algorithm>
 #include <array>
 
-#include "mpinmf/rules/column_blocks.hpp"
-#include "mpinmf/vector_clones.hpp"
+#include "core/vector_clones.hpp"
+#include "rules/column_blocks.hpp"
 
 namespace mpinmf {
 

@@ -1,4 +1,4 @@
-#include "mpinmf/rules/kullback_leibler.hpp"
+#include "rules/kullback_leibler.hpp"
 
 #include <algorithm>
 #include <cmath>

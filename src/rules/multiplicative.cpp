@@ -1,8 +1,8 @@
-#include "mpinmf/rules/multiplicative.hpp"
+#include "rules/multiplicative.hpp"
 
 #include <algorithm>
 
-#include "mpinmf/rules/column_blocks.hpp"
+#include "rules/column_blocks.hpp"
 
 namespace mpinmf {
 

@@ -1,4 +1,4 @@
-#include "mpinmf/rules/nnls_bpp.hpp"
+#include "rules/nnls_bpp.hpp"
 
 #include <omp.h>
 
@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "mpinmf/vector_clones.hpp"
+#include "core/vector_clones.hpp"
 
 namespace mpinmf {
 namespace {

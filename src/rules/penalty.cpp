@@ -1,4 +1,4 @@
-#include "mpinmf/rules/penalty.hpp"
+#include "rules/penalty.hpp"
 
 namespace mpinmf {
 

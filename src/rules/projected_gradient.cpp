@@ -1,11 +1,11 @@
-#include "mpinmf/rules/projected_gradient.hpp"
+#include "rules/projected_gradient.hpp"
 
 #include <Eigen/Eigenvalues>
 #include <algorithm>
 
-#include "mpinmf/rules/column_blocks.hpp"
-#include "mpinmf/rules/hals.hpp"
-#include "mpinmf/vector_clones.hpp"
+#include "core/vector_clones.hpp"
+#include "rules/column_blocks.hpp"
+#include "rules/hals.hpp"
 
 namespace mpinmf {
 

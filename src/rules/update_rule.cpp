@@ -1,17 +1,17 @@
-#include "mpinmf/rules/update_rule.hpp"
+#include "rules/update_rule.hpp"
 
 #include <algorithm>
 #include <numeric>
 #include <vector>
 
+#include "core/resources.hpp"
+#include "core/thread_shares.hpp"
 #include "mpinmf/error.hpp"
-#include "mpinmf/resources.hpp"
-#include "mpinmf/rules/anls_bpp.hpp"
-#include "mpinmf/rules/column_blocks.hpp"
-#include "mpinmf/rules/hals.hpp"
-#include "mpinmf/rules/multiplicative.hpp"
-#include "mpinmf/rules/projected_gradient.hpp"
-#include "mpinmf/thread_shares.hpp"
+#include "rules/anls_bpp.hpp"
+#include "rules/column_blocks.hpp"
+#include "rules/hals.hpp"
+#include "rules/multiplicative.hpp"
+#include "rules/projected_gradient.hpp"
 
 namespace mpinmf {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "mpinmf/cli_options.hpp"
+#include "commands/cli_options.hpp"
 #include "mpinmf/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

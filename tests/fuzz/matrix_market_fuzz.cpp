@@ -8,8 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include "io/matrix_market.hpp"
 #include "mpinmf/error.hpp"
-#include "mpinmf/io/matrix_market.hpp"
 
 namespace {
 

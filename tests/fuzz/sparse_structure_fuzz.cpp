@@ -10,9 +10,9 @@
 #include <cstdlib>
 #include <vector>
 
+#include "core/partition.hpp"
+#include "io/sparse_structure.hpp"
 #include "mpinmf/error.hpp"
-#include "mpinmf/io/sparse_structure.hpp"
-#include "mpinmf/partition.hpp"
 
 namespace {
 

@@ -6,11 +6,11 @@
 #include <cmath>
 #include <limits>
 
+#include "commands/project.hpp"
+#include "engine/normalize.hpp"
 #include "mpinmf/error.hpp"
-#include "mpinmf/normalize.hpp"
-#include "mpinmf/project.hpp"
-#include "mpinmf/rules/multiplicative.hpp"
-#include "mpinmf/rules/projected_gradient.hpp"
+#include "rules/multiplicative.hpp"
+#include "rules/projected_gradient.hpp"
 #include "test_problems.hpp"
 
 namespace mpinmf {

@@ -8,12 +8,12 @@
 #include <fstream>
 #include <functional>
 
+#include "io/dense_reader.hpp"
+#include "io/factor_file.hpp"
+#include "io/input.hpp"
+#include "io/matrix_file.hpp"
+#include "io/validate.hpp"
 #include "mpinmf/error.hpp"
-#include "mpinmf/io/dense_reader.hpp"
-#include "mpinmf/io/factor_file.hpp"
-#include "mpinmf/io/input.hpp"
-#include "mpinmf/io/matrix_file.hpp"
-#include "mpinmf/io/validate.hpp"
 #include "test_problems.hpp"
 
 namespace mpinmf {

@@ -1,6 +1,8 @@
 // NNDSVD starts under 1–4 ranks: the randomized SVD against a full SVD, the start against
 // the random start, what each variant does with zeros, and rank-count independence.
 
+#include "starts/nndsvd.hpp"
+
 #include <gtest/gtest.h>
 
 #include <Eigen/SVD>
@@ -8,9 +10,8 @@
 #include <cmath>
 #include <limits>
 
-#include "mpinmf/engine.hpp"
-#include "mpinmf/init_nndsvd.hpp"
-#include "mpinmf/rules/update_rule.hpp"
+#include "engine/frobenius_loop.hpp"
+#include "rules/update_rule.hpp"
 #include "test_problems.hpp"
 
 namespace mpinmf {

@@ -1,7 +1,7 @@
 // The up-front resource checks under 1–4 ranks: a small run passes, and a run that cannot
 // fit is refused with the same error on every rank.
 
-#include "mpinmf/preflight.hpp"
+#include "engine/preflight.hpp"
 
 #include <gtest/gtest.h>
 

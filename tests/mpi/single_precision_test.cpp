@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mpinmf/init_nndsvd.hpp"
+#include "starts/nndsvd.hpp"
 #include "test_problems.hpp"
 
 namespace mpinmf {

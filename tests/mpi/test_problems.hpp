@@ -3,10 +3,10 @@
 
 #include <string>
 
-#include "mpinmf/comm.hpp"
-#include "mpinmf/engine.hpp"
-#include "mpinmf/engine_kl.hpp"
-#include "mpinmf/init.hpp"
+#include "engine/frobenius_loop.hpp"
+#include "engine/kl_loop.hpp"
+#include "parallel/comm.hpp"
+#include "starts/random_start.hpp"
 
 namespace mpinmf::testing {
 

@@ -1,4 +1,4 @@
-#include "mpinmf/cli_options.hpp"
+#include "commands/cli_options.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "mpinmf/consensus.hpp"
+#include "analysis/consensus.hpp"
 
 #include <gtest/gtest.h>
 

@@ -5,7 +5,7 @@
 // it was. They run here whatever the CPU (on one without AVX-512 the engine keeps BLAS, but the
 // kernels still compute).
 
-#include "mpinmf/dense_products.hpp"
+#include "kernels/dense_products.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
-#include "mpinmf/init.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <numbers>
+
+#include "starts/random_start.hpp"
 
 namespace mpinmf {
 namespace {

@@ -1,6 +1,6 @@
 // The KL pieces against the formulas written out with WH formed whole.
 
-#include "mpinmf/rules/kullback_leibler.hpp"
+#include "rules/kullback_leibler.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // count and either split of Wᵀ V, skewed columns and empty rows included, and a
 // single-precision V gives them to single precision.
 
-#include "mpinmf/local_products.hpp"
+#include "kernels/local_products.hpp"
 
 #include <gtest/gtest.h>
 #include <omp.h>

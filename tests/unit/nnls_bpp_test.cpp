@@ -3,7 +3,7 @@
 // non-negative X that fits Y exactly; then the properties the distributed engine relies
 // on (columns independent of each other, warm start harmless, no NaN on singular G).
 
-#include "mpinmf/rules/nnls_bpp.hpp"
+#include "rules/nnls_bpp.hpp"
 
 #include <gtest/gtest.h>
 #include <omp.h>

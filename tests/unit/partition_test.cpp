@@ -1,4 +1,4 @@
-#include "mpinmf/partition.hpp"
+#include "core/partition.hpp"
 
 #include <gtest/gtest.h>
 

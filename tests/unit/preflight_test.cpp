@@ -1,4 +1,4 @@
-#include "mpinmf/preflight.hpp"
+#include "engine/preflight.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "mpinmf/resources.hpp"
+#include "core/resources.hpp"
 
 #include <gtest/gtest.h>
 #include <omp.h>

@@ -3,9 +3,9 @@
 
 #include <gtest/gtest.h>
 
-#include "mpinmf/rules/hals.hpp"
-#include "mpinmf/rules/multiplicative.hpp"
-#include "mpinmf/rules/projected_gradient.hpp"
+#include "rules/hals.hpp"
+#include "rules/multiplicative.hpp"
+#include "rules/projected_gradient.hpp"
 
 namespace mpinmf {
 namespace {

@@ -1,4 +1,4 @@
-#include "mpinmf/synthetic.hpp"
+#include "analysis/synthetic.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,93 @@
+// The command-line entry point: the only code that sees argv.
+
+#include <mpi.h>
+
+#include <iostream>
+
+#include "commands/cli_options.hpp"
+#include "commands/convert.hpp"
+#include "commands/factorize_command.hpp"
+#include "commands/generate.hpp"
+#include "commands/project.hpp"
+#include "commands/survey.hpp"
+#include "core/interrupt.hpp"
+#include "mpinmf/error.hpp"
+#include "parallel/comm.hpp"
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
+  using Action = mpinmf::CommandLine::Action;
+  const mpinmf::CommandLine command =
+      mpinmf::parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+  switch (command.action) {
+    case Action::help:
+    case Action::version:
+      if (comm.is_root()) {
+        std::cout << command.message;
+      }
+      return 0;
+    case Action::usage_error:
+      if (comm.is_root()) {
+        std::cerr << "mpinmf: " << command.message << "\n"
+                  << "Try 'mpinmf --help' for the options.\n";
+      }
+      return kExitUsage;
+    case Action::run:
+    case Action::project:
+    case Action::convert:
+    case Action::generate:
+    case Action::survey:
+      break;
+  }
+  try {
+    if (command.action == Action::project) {
+      mpinmf::run_projection(comm, command.project, std::cout);
+    } else if (command.action == Action::convert) {
+      mpinmf::run_conversion(comm, command.convert, std::cout);
+    } else if (command.action == Action::survey) {
+      mpinmf::run_survey(comm, command.survey, std::cout);
+    } else if (command.action == Action::generate) {
+      mpinmf::run_generation(comm, command.generate, std::cout);
+    } else {
+      mpinmf::run_factorization(comm, command.options, std::cout);
+    }
+    return 0;
+  } catch (const mpinmf::Interrupted& stop) {
+    if (comm.is_root()) {
+      std::cerr << "mpinmf: " << stop.what() << "\n";
+    }
+    return mpinmf::kExitInterrupted;
+  } catch (const mpinmf::AgreedError& error) {
+    if (comm.is_root()) {
+      std::cerr << "mpinmf: error";
+      if (comm.size() > 1) {
+        std::cerr << " (seen by rank " << error.origin_rank() << ")";
+      }
+      std::cerr << ": " << error.what() << "\n";
+    }
+    return kExitFailure;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int exit_code = kExitFailure;
+  {
+    mpinmf::Communicator world(MPI_COMM_WORLD);
+    try {
+      exit_code = run_command(world, argc, argv);
+    } catch (const std::exception& error) {
+      // Not agreed with the other ranks: the only safe way out is to take them all down.
+      std::cerr << "mpinmf: fatal error on rank " << world.rank() << ": " << error.what() << "\n";
+      MPI_Abort(MPI_COMM_WORLD, kExitFailure);
+    }
+  }
+  MPI_Finalize();
+  return exit_code;
+}

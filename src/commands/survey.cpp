@@ -1,0 +1,501 @@
+#include "commands/survey.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <numeric>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <sstream>
+
+#include "analysis/consensus.hpp"
+#include "core/resources.hpp"
+#include "engine/factorization.hpp"
+#include "engine/preflight.hpp"
+#include "io/output_file.hpp"
+#include "mpinmf/error.hpp"
+#include "starts/random_start.hpp"
+
+namespace mpinmf {
+namespace {
+
+/// One restart of one k. Task t is done by group t mod groups: the same tasks, the same
+/// seeds, whatever the number of groups.
+struct Task {
+  Index k = 0;
+  int restart = 0;
+};
+
+std::vector<Task> survey_tasks(const SurveyOptions& options) {
+  std::vector<Task> tasks;
+  for (const Index k : options.ranks) {
+    for (int restart = 0; restart < options.restarts; ++restart) {
+      tasks.push_back({k, restart});
+    }
+  }
+  return tasks;
+}
+
+/// Evenly spaced columns, at most `limit`: the ones the consensus is computed on.
+std::vector<std::int64_t> consensus_columns(Index columns, Index limit) {
+  const Index count = std::min(columns, limit);
+  std::vector<std::int64_t> chosen(static_cast<std::size_t>(count));
+  for (Index c = 0; c < count; ++c) {
+    chosen[static_cast<std::size_t>(c)] = (c * columns) / count;
+  }
+  return chosen;
+}
+
+/// Restarts are ranked by their exact relative error in steps of one part in 10⁹: restarts
+/// that reach the same minimum differ only by rounding, which depends on how many ranks
+/// summed their error, and must tie. Ties go to the earlier restart. Being a total order,
+/// the best of each group's restarts and the best of all agree on every rank.
+std::int64_t fit_step(double relative_error) {
+  constexpr double kStep = 1e-9;
+  if (!std::isfinite(relative_error)) {
+    return std::numeric_limits<std::int64_t>::max();  // none yet
+  }
+  if (!(relative_error > std::numeric_limits<double>::min())) {
+    return std::numeric_limits<std::int64_t>::min();  // an exact fit
+  }
+  return static_cast<std::int64_t>(std::floor(std::log(relative_error) / std::log1p(kStep)));
+}
+
+/// Whether a later restart with this relative error beats the best so far.
+bool fits_better(double relative_error, double best_so_far) {
+  return fit_step(relative_error) < fit_step(best_so_far);
+}
+
+/// The best restart of one k a group has seen, kept until the end for writing (H only on
+/// the group's first rank, which writes it).
+struct BestRestart {
+  double relative_error = std::numeric_limits<double>::infinity();
+  Factors factors;
+};
+
+/// What every rank learns of each restart: objective, relative error, iterations, then the
+/// dominant component of each consensus column. Filled by the groups' first ranks, summed.
+class RestartTable {
+ public:
+  RestartTable(std::size_t tasks, std::size_t columns)
+      : stride_(kScalars + columns), values_(tasks * stride_, 0.0) {}
+  double* row(std::size_t task) { return values_.data() + task * stride_; }
+  [[nodiscard]] double objective(std::size_t task) const { return values_[task * stride_]; }
+  [[nodiscard]] double relative_error(std::size_t task) const {
+    return values_[task * stride_ + 1];
+  }
+  [[nodiscard]] double iterations(std::size_t task) const { return values_[task * stride_ + 2]; }
+  [[nodiscard]] std::vector<std::int64_t> labels(std::size_t task) const {
+    const auto first = values_.begin() + static_cast<std::ptrdiff_t>(task * stride_ + kScalars);
+    return {first, first + static_cast<std::ptrdiff_t>(stride_ - kScalars)};
+  }
+  void record(std::size_t task, const EngineResult& result,
+              const std::vector<std::int64_t>& labels) {
+    double* values = row(task);
+    values[0] = result.history.back().objective;
+    values[1] = result.final_relative_error;
+    values[2] = result.iterations;
+    std::copy(labels.begin(), labels.end(), values + kScalars);
+  }
+  void sum_over(Communicator& comm) {
+    comm.sum(values_.data(), static_cast<Index>(values_.size()));
+  }
+
+ private:
+  static constexpr std::size_t kScalars = 3;
+  std::size_t stride_;
+  std::vector<double> values_;
+};
+
+/// Where each k's restarts sit in the task list, and its best one.
+struct RankTasks {
+  std::size_t first = 0;
+  std::size_t count = 0;
+  std::size_t best = 0;
+};
+
+RankTasks tasks_of(const RestartTable& table, std::size_t index, int restarts) {
+  RankTasks tasks{index * static_cast<std::size_t>(restarts), static_cast<std::size_t>(restarts),
+                  0};
+  tasks.best = tasks.first;
+  for (std::size_t t = tasks.first; t < tasks.first + tasks.count; ++t) {
+    if (fits_better(table.relative_error(t), table.relative_error(tasks.best))) {
+      tasks.best = t;
+    }
+  }
+  return tasks;
+}
+
+/// "2, 3, 4" as the user reads the candidates back.
+std::string rank_list(const std::vector<Index>& ranks) {
+  std::ostringstream text;
+  for (std::size_t i = 0; i < ranks.size(); ++i) {
+    text << (i > 0 ? ", " : "") << ranks[i];
+  }
+  return text.str();
+}
+
+std::string tsv_path(const std::string& output) {
+  std::filesystem::path path(output);
+  path.replace_extension(".tsv");
+  return path.string();
+}
+
+/// Writes `text` to `path`, a file that must not be left half-written: the caller renames
+/// it into place once everything else is written.
+void write_text_file(const std::string& path, const std::string& text) {
+  std::ofstream file(path);
+  if (!file.is_open()) {
+    throw Error(path + ": could not write the survey table (cannot create the file)");
+  }
+  file << text;
+  if (!file.flush()) {
+    file.close();
+    std::filesystem::remove(path);  // ours, and incomplete
+    throw Error(path + ": could not write the survey table");
+  }
+}
+
+void print_table(std::ostream& out, const std::vector<SurveyRow>& rows) {
+  out << "\n     k  restarts  rel. error  expl. var.  cophenetic  dispersion  silhouette  "
+         "iterations\n";
+  for (const SurveyRow& row : rows) {
+    out << std::setw(6) << row.k << std::setw(10) << row.restarts << std::fixed
+        << std::setprecision(5) << std::setw(12) << row.best_relative_error << std::setw(12)
+        << row.explained_variance << std::setw(12) << row.cophenetic << std::setw(12)
+        << row.dispersion << std::setw(12) << row.silhouette << std::setprecision(1)
+        << std::setw(12) << row.mean_iterations << "\n";
+  }
+  out.unsetf(std::ios::floatfield);
+}
+
+}  // namespace
+
+Index suggested_rank(const std::vector<SurveyRow>& rows) {
+  double highest = -std::numeric_limits<double>::infinity();
+  for (const SurveyRow& row : rows) {
+    highest = std::max(highest, row.cophenetic);
+  }
+  constexpr double kEqual = 1e-9;
+  // Rows come in increasing k, so the last of the equally crisp candidates is the largest.
+  const SurveyRow* suggested = std::accumulate(
+      rows.begin(), rows.end(), static_cast<const SurveyRow*>(nullptr),
+      [&](const SurveyRow* chosen, const SurveyRow& row) {
+        const bool candidate = row.cophenetic >= highest - kSuggestionSlack;
+        const bool crisper = chosen == nullptr || row.dispersion >= chosen->dispersion - kEqual;
+        return candidate && crisper ? &row : chosen;
+      });
+  return suggested == nullptr ? 0 : suggested->k;
+}
+
+std::string survey_tsv(const std::vector<SurveyRow>& rows) {
+  std::ostringstream text;
+  text << "k\trestarts\tbest_objective\tmean_objective\tbest_relative_error\texplained_variance"
+          "\tcophenetic\tdispersion\tsilhouette\tmean_iterations\tbest_seed\n";
+  text << std::setprecision(10);
+  for (const SurveyRow& row : rows) {
+    text << row.k << "\t" << row.restarts << "\t" << row.best_objective << "\t"
+         << row.mean_objective << "\t" << row.best_relative_error << "\t" << row.explained_variance
+         << "\t" << row.cophenetic << "\t" << row.dispersion << "\t" << row.silhouette << "\t"
+         << row.mean_iterations << "\t" << row.best_seed << "\n";
+  }
+  return text.str();
+}
+
+void run_survey(Communicator& world, const SurveyOptions& options, std::ostream& out) {
+  const double start = MPI_Wtime();
+  const int threads = threads_for_rank(options.threads, world.ranks_on_node());
+  use_threads(threads);
+  const std::string table_path = tsv_path(options.output);
+  io::check_output_path(world, options.output, options.overwrite);
+  io::check_output_path(world, table_path, options.overwrite);
+  world.run_agreed([&] {
+    if (world.size() % options.group_size != 0) {
+      throw Error("--group-size " + std::to_string(options.group_size) +
+                  " must divide the number of ranks, " + std::to_string(world.size()));
+    }
+  });
+  const io::InputPlan plan = io::inspect_input(
+      world,
+      {options.input, options.dataset, options.format, options.transpose, options.precision});
+  world.run_agreed([&] {
+    if (options.ranks.back() > std::min(plan.rows, plan.columns)) {
+      throw Error("--ranks: k = " + std::to_string(options.ranks.back()) + " is too large for " +
+                  plan.source + " (" + std::to_string(plan.rows) + " × " +
+                  std::to_string(plan.columns) + "): k must be at most min(rows, columns)");
+    }
+  });
+  use_threads(threads, plan.sparse() ? ThreadUse::sparse_products : ThreadUse::dense_products);
+
+  const int groups = world.size() / options.group_size;
+  const int group_index = world.rank() / options.group_size;
+  Communicator group = world.split(group_index);
+  const std::vector<Task> tasks = survey_tasks(options);
+  const std::vector<std::int64_t> sampled =
+      consensus_columns(plan.columns, options.consensus_columns);
+  // What the gathering and the consensus will need, refused now rather than after the
+  // restarts: every rank holds the restarts' table, rank 0 three s × s matrices.
+  world.run_agreed([&] {
+    const double entries =
+        static_cast<double>(tasks.size()) * static_cast<double>(3 + sampled.size());
+    if (entries > static_cast<double>(std::numeric_limits<int>::max())) {
+      throw Error("--restarts × the number of k × the consensus columns is too large to gather (" +
+                  std::to_string(static_cast<long long>(entries)) +
+                  " numbers); lower --restarts or --consensus-columns");
+    }
+    const auto columns = static_cast<double>(sampled.size());
+    const double needed = 8.0 * entries + (world.is_root() ? 3.0 * 8.0 * columns * columns : 0.0);
+    const std::optional<std::int64_t> available = available_memory_bytes();
+    if (available && needed > static_cast<double>(*available)) {
+      std::ostringstream message;
+      message << std::fixed << std::setprecision(1) << "the consensus of " << sampled.size()
+              << " columns needs about " << needed / 0x1p30 << " GiB on rank 0 but "
+              << static_cast<double>(*available) / 0x1p30
+              << " GiB is available; lower --consensus-columns";
+      throw Error(message.str());
+    }
+  });
+  RestartTable table(tasks.size(), sampled.size());
+  std::vector<BestRestart> best(options.ranks.size());
+  LoadedMatrix V;
+  if (world.is_root()) {
+    out << "mpinmf survey: " << plan.source << " (" << plan.rows << " × " << plan.columns
+        << "), k in {" << rank_list(options.ranks) << "}, " << options.restarts
+        << " restarts each, " << groups << " group(s) of " << options.group_size << " rank(s)\n";
+  }
+
+  // A group's failure (say, a restart that diverges) must not leave the other groups
+  // waiting in the world's next collective: each group runs to the end of its tasks or
+  // its first failure, then the world agrees.
+  std::optional<LocalFailure> failure;
+  try {
+    V = load_matrix(group, plan);
+    const auto group_count = static_cast<std::size_t>(groups);
+    for (auto t = static_cast<std::size_t>(group_index); t < tasks.size(); t += group_count) {
+      const Task& task = tasks[t];
+      Factors factors = random_factors(restart_seed(options.seed, task.k, task.restart),
+                                       V.local.rows, plan.columns, task.k, V.mean());
+      const EngineResult result =
+          factorize_matrix(group, V, options.rule, options.stopping, factors);
+      std::vector<std::int64_t> labels(sampled.size());
+      const std::vector<std::int64_t> dominant = dominant_components(factors.H);
+      for (std::size_t c = 0; c < sampled.size(); ++c) {
+        labels[c] = dominant[static_cast<std::size_t>(sampled[c])];
+      }
+      if (group.is_root()) {
+        table.record(t, result, labels);
+      }
+      auto& kept = best[t / static_cast<std::size_t>(options.restarts)];
+      if (fits_better(result.final_relative_error, kept.relative_error)) {
+        if (!group.is_root()) {
+          factors.H.resize(0, 0);
+        }
+        kept = {result.final_relative_error, std::move(factors)};
+      }
+      if (world.is_root()) {
+        out << "  k = " << task.k << ", restart " << task.restart + 1 << " of " << options.restarts
+            << ": relative error " << std::setprecision(6) << result.final_relative_error
+            << " after " << result.iterations << " iterations (group 0 of " << groups << ", "
+            << std::setprecision(3) << MPI_Wtime() - start << " s)\n";
+      }
+    }
+  } catch (const AgreedError& error) {
+    failure = LocalFailure{error.what(), 0};
+  }
+  world.agree(failure);
+  table.sum_over(world);
+
+  // Rank 0 turns the restarts into the table and the consensus; the best restart's owner
+  // group is known to all from the gathered objectives.
+  std::vector<SurveyRow> rows(options.ranks.size());
+  std::vector<RankTasks> rank_tasks(options.ranks.size());
+  std::vector<ConsensusSummary> consensus(options.ranks.size());
+  world.run_agreed([&] {
+    for (std::size_t index = 0; index < options.ranks.size(); ++index) {
+      rank_tasks[index] = tasks_of(table, index, options.restarts);
+      const RankTasks& mine = rank_tasks[index];
+      SurveyRow& row = rows[index];
+      row.k = options.ranks[index];
+      row.restarts = options.restarts;
+      row.best_objective = table.objective(mine.best);
+      row.best_relative_error = table.relative_error(mine.best);
+      row.explained_variance = 1.0 - row.best_relative_error * row.best_relative_error;
+      row.best_seed = restart_seed(options.seed, row.k, tasks[mine.best].restart);
+      std::vector<std::vector<std::int64_t>> assignments;
+      for (std::size_t t = mine.first; t < mine.first + mine.count; ++t) {
+        row.mean_objective += table.objective(t) / static_cast<double>(mine.count);
+        row.mean_iterations += table.iterations(t) / static_cast<double>(mine.count);
+        assignments.push_back(table.labels(t));
+      }
+      if (world.is_root()) {
+        consensus[index] = summarize_consensus(assignments, row.k);
+        row.cophenetic = consensus[index].cophenetic;
+        row.dispersion = consensus[index].dispersion;
+        row.silhouette = consensus[index].silhouette;
+      }
+    }
+  });
+  const Index suggestion = world.is_root() ? suggested_rank(rows) : 0;
+
+  const bool root = world.is_root();
+  auto root_only = [&](const auto& values) {
+    using Value = typename std::decay_t<decltype(values)>::value_type;
+    return root ? std::span<const Value>(values) : std::span<const Value>();
+  };
+  const auto total_ks = static_cast<Index>(rows.size());
+  auto column_of_rows = [&](auto field) {
+    std::vector<std::decay_t<decltype(field(rows.front()))>> values(rows.size());
+    std::transform(rows.begin(), rows.end(), values.begin(), field);
+    return values;
+  };
+  // The table first, under a temporary name; the HDF5 file appears whole (or not at all),
+  // then the table is renamed beside it. A failure at any step leaves neither.
+  const std::string table_partial = table_path + ".partial";
+  world.run_agreed([&] {
+    if (root) {
+      write_text_file(table_partial, survey_tsv(rows));
+    }
+  });
+  try {
+    io::write_output_file(
+        world, options.output,
+        [&](hid_t file) {
+          const std::string& path = options.output;
+          const Index first = root ? 0 : total_ks;
+          io::write_range(
+              world, file, "/survey/k",
+              root_only(column_of_rows([](const SurveyRow& r) { return std::int64_t{r.k}; })),
+              first, total_ks, path);
+          io::write_range(world, file, "/survey/restarts",
+                          root_only(column_of_rows(
+                              [](const SurveyRow& r) { return std::int64_t{r.restarts}; })),
+                          first, total_ks, path);
+          const std::vector<std::pair<const char*, double SurveyRow::*>> doubles{
+              {"best_objective", &SurveyRow::best_objective},
+              {"mean_objective", &SurveyRow::mean_objective},
+              {"best_relative_error", &SurveyRow::best_relative_error},
+              {"explained_variance", &SurveyRow::explained_variance},
+              {"cophenetic", &SurveyRow::cophenetic},
+              {"dispersion", &SurveyRow::dispersion},
+              {"silhouette", &SurveyRow::silhouette},
+              {"mean_iterations", &SurveyRow::mean_iterations}};
+          for (const auto& [name, member] : doubles) {
+            io::write_range(world, file, std::string("/survey/") + name,
+                            root_only(column_of_rows(
+                                [member = member](const SurveyRow& r) { return r.*member; })),
+                            first, total_ks, path);
+          }
+          io::write_range(world, file, "/survey/best_seed",
+                          root_only(column_of_rows([](const SurveyRow& r) {
+                            return static_cast<std::int64_t>(r.best_seed);
+                          })),
+                          first, total_ks, path);
+
+          for (std::size_t index = 0; index < rows.size(); ++index) {
+            const std::string prefix = "/k" + std::to_string(rows[index].k);
+            const Index k = rows[index].k;
+            const RankTasks& mine = rank_tasks[index];
+            // The best restart's W and H from the group that found it.
+            const bool owner =
+                static_cast<int>(mine.best % static_cast<std::size_t>(groups)) == group_index;
+            const RowMatrix no_rows(0, k);
+            io::write_rows(world, file, prefix + "/W", owner ? best[index].factors.W : no_rows,
+                           owner ? V.local.rows.begin : plan.rows, plan.rows, k, path);
+            const bool writes_H = owner && group.is_root();
+            const RowMatrix H_rows =
+                writes_H ? RowMatrix(best[index].factors.H) : RowMatrix(0, plan.columns);
+            io::write_rows(world, file, prefix + "/H", H_rows, writes_H ? 0 : k, k, plan.columns,
+                           path);
+            // The consensus, from rank 0.
+            const auto n_sampled = static_cast<Index>(sampled.size());
+            const RowMatrix consensus_rows =
+                root ? RowMatrix(consensus[index].consensus) : RowMatrix(0, n_sampled);
+            io::write_rows(world, file, prefix + "/consensus", consensus_rows, root ? 0 : n_sampled,
+                           n_sampled, n_sampled, path);
+            io::write_range(world, file, prefix + "/consensus_cluster",
+                            root_only(consensus[index].clusters), root ? 0 : n_sampled, n_sampled,
+                            path);
+            io::write_range(world, file, prefix + "/consensus_columns", root_only(sampled),
+                            root ? 0 : n_sampled, n_sampled, path);
+            std::vector<double> objectives;
+            std::vector<double> errors;
+            std::vector<std::int64_t> iterations;
+            std::vector<std::int64_t> seeds;
+            for (std::size_t t = mine.first; t < mine.first + mine.count; ++t) {
+              objectives.push_back(table.objective(t));
+              errors.push_back(table.relative_error(t));
+              iterations.push_back(static_cast<std::int64_t>(table.iterations(t)));
+              seeds.push_back(
+                  static_cast<std::int64_t>(restart_seed(options.seed, k, tasks[t].restart)));
+            }
+            const auto restarts = static_cast<Index>(mine.count);
+            const Index at = root ? 0 : restarts;
+            io::write_range(world, file, prefix + "/restart_objective", root_only(objectives), at,
+                            restarts, path);
+            io::write_range(world, file, prefix + "/restart_relative_error", root_only(errors), at,
+                            restarts, path);
+            io::write_range(world, file, prefix + "/restart_iterations", root_only(iterations), at,
+                            restarts, path);
+            io::write_range(world, file, prefix + "/restart_seed", root_only(seeds), at, restarts,
+                            path);
+            io::write_attributes(
+                world, file, prefix,
+                {{"k", static_cast<std::int64_t>(k)},
+                 {"best_restart", static_cast<std::int64_t>(tasks[mine.best].restart)},
+                 {"best_seed", static_cast<std::int64_t>(rows[index].best_seed)}},
+                path);
+          }
+          io::write_attributes(
+              world, file, "/",
+              {{"command", std::string("mpinmf survey")},
+               {"algorithm", algorithm_name(options.rule.algorithm)},
+               {"restarts", static_cast<std::int64_t>(options.restarts)},
+               {"seed", static_cast<std::int64_t>(options.seed)},
+               {"suggested_k", static_cast<std::int64_t>(world.sum_counts(suggestion))},
+               {"rows", static_cast<std::int64_t>(plan.rows)},
+               {"columns", static_cast<std::int64_t>(plan.columns)},
+               {"ranks", static_cast<std::int64_t>(world.size())},
+               {"group_size", static_cast<std::int64_t>(options.group_size)},
+               {"input", options.input},
+               {"dataset", options.dataset},
+               {"version", std::string(MPINMF_VERSION)},
+               {"command_line", options.command_line},
+               {"layout", std::string("C order: /k<K>/W is rows x k and /k<K>/H is k x columns as "
+                                      "h5py reads them; column-major readers (R, Julia) see their "
+                                      "transposes")}},
+              path);
+        },
+        io::read_labels(world, plan));
+  } catch (const AgreedError&) {
+    if (root) {
+      std::filesystem::remove(table_partial);
+    }
+    throw;
+  }
+  world.run_agreed([&] {
+    if (root) {
+      std::error_code renamed;
+      std::filesystem::rename(table_partial, table_path, renamed);
+      if (renamed) {
+        std::filesystem::remove(table_partial);
+        std::filesystem::remove(options.output);
+        throw Error(table_path + ": could not write the survey table (" + renamed.message() + ")");
+      }
+    }
+  });
+
+  if (root) {
+    print_table(out, rows);
+    out << "\nsuggested k = " << suggestion << " (of the k whose cophenetic correlation is within "
+        << kSuggestionSlack << " of the highest, the one with the highest dispersion); wrote "
+        << options.output << " and " << table_path << " in " << std::fixed << std::setprecision(1)
+        << MPI_Wtime() - start << " s\n";
+    out.unsetf(std::ios::floatfield);
+  }
+}
+
+}  // namespace mpinmf

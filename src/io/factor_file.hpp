@@ -1,0 +1,33 @@
+#pragma once
+// The result file: /W (m×k, each rank writes its own rows), /H (k×n), /history and
+// attributes, in C order so that h5py sees W as m×k (R and Julia, being column-major,
+// see the transpose). Written under a temporary name and renamed once complete.
+
+#include <string>
+#include <vector>
+
+#include "io/output_file.hpp"
+#include "mpinmf/result.hpp"
+#include "parallel/comm.hpp"
+#include "starts/random_start.hpp"
+
+namespace mpinmf::io {
+
+/// Column names of /history, stored in its `columns` attribute.
+inline constexpr const char* kHistoryColumns =
+    "iteration,seconds,relative_error,objective,projected_gradient";
+
+/// Writes the factors, with W's rows split as `rows` over the ranks (m rows in all). A
+/// factor with no columns and an empty history are left out. Collective; errors are
+/// agreed and leave no file behind. `labels` name V's rows (W's rows) and columns (H's
+/// columns).
+void write_factor_file(Communicator& comm, const std::string& path, const Factors& factors,
+                       IndexRange rows, Index total_rows, const std::vector<HistoryEntry>& history,
+                       const std::vector<Attribute>& attributes, const Labels& labels = {});
+
+/// Reads this rank's rows of /W and all of /H from a factor file, checking their shapes
+/// against m×k and k×n (for --init-file). Errors are agreed.
+Factors read_factor_file(const Communicator& comm, const std::string& path, IndexRange rows,
+                         Index total_rows, Index columns, Index rank);
+
+}  // namespace mpinmf::io
