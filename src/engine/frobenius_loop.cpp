@@ -8,9 +8,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "core/fault_injection.hpp"
 #include "core/resources.hpp"
 #include "core/thread_shares.hpp"
+#include "engine/loop_driver.hpp"
 #include "kernels/gram.hpp"
 #include "kernels/local_products.hpp"
 #include "mpinmf/error.hpp"
@@ -62,7 +62,7 @@ class MonitorSums {
   std::vector<double> buffer_;
 };
 
-HistoryEntry evaluate(int iteration, const MonitorSums& sums, double h_sum, const Matrix& HHt,
+HistoryEntry entry_of(int iteration, const MonitorSums& sums, double h_sum, const Matrix& HHt,
                       double v_squared_norm, const Penalties& penalties) {
   const double residual_squared =
       v_squared_norm - 2.0 * sums.cross_term() + sums.gram().cwiseProduct(HHt).sum();
@@ -161,143 +161,151 @@ double exact_squared_residual(Communicator& comm, const LocalRows& local_rows,
   }
 }
 
+namespace {
+
+/// The Frobenius rules' arithmetic for the loop driver (docs/architecture.md, one iteration).
+template <typename LocalRows>
+class FrobeniusSteps final : public LoopSteps {
+  using Real = typename LocalRows::Scalar;
+
+ public:
+  FrobeniusSteps(Communicator& comm, const LocalRows& V, double v_squared_norm, Factors& factors,
+                 const UpdateRule& rule, const Penalties& penalties)
+      : comm_(comm),
+        V_(V),
+        v_squared_norm_(v_squared_norm),
+        rule_(rule),
+        penalties_(penalties),
+        working_(factors),
+        W(working_.W),
+        H(working_.H),
+        blocks_(column_blocks(H.cols(), comm.size())),
+        own_columns_(blocks_[static_cast<std::size_t>(comm.rank())]),
+        WtV_(H.rows(), V.cols()),
+        WtV_own_(H.rows(), own_columns_.size()),
+        WtW_(H.rows(), H.rows()),
+        HHt_(H.rows(), H.rows()),
+        products_(V),
+        sums_(H.rows(), penalties.W.l1 != 0.0) {}
+
+  Evaluation start(int iteration, double seconds) override {
+    products_for_W();
+    w_gradient_of_last_ = projected_gradient_squared_norm(
+        W.transpose(), for_the_rule<Real>(HHt_, HHt_narrow_), VHt_.transpose(), penalties_.W);
+    products_for_H_and_sum_monitors(seconds, 0.0, 0.0);
+    return {evaluation(iteration), false, std::nullopt, false};
+  }
+
+  void update(int /*iteration*/) override {
+    gradient_of_previous_ =
+        w_gradient_of_last_ + rule_.gradient_norm_and_update(own_H(),
+                                                             for_the_rule<Real>(WtW_, WtW_narrow_),
+                                                             WtV_own_, penalties_.H);
+    comm_.allgather_columns(H, blocks_);
+    products_for_W();
+    w_gradient_of_last_ = rule_.update_and_gradient_norm(
+        W.transpose(), for_the_rule<Real>(HHt_, HHt_narrow_), VHt_.transpose(), penalties_.W);
+  }
+
+  Evaluation evaluate(int iteration, double seconds, double stop_flag) override {
+    products_for_H_and_sum_monitors(seconds, gradient_of_previous_, stop_flag);
+    return {evaluation(iteration), sums_.stop_requested(), sums_.previous_gradient_squared(),
+            false};
+  }
+
+  void require_finite(double objective, int iteration) override {
+    mpinmf::require_finite(comm_, objective, W, own_H(), iteration,
+                           "try a larger --delta or a smaller --learning-rate");
+  }
+
+  void poison() override {
+    if (W.size() > 0) {
+      W(0, 0) = std::numeric_limits<Real>::quiet_NaN();
+    }
+  }
+
+  // The last iterate's gradient needs its WᵀV, formed with the last sums.
+  std::optional<double> last_gradient_squared() override {
+    return comm_.sum(w_gradient_of_last_ +
+                     projected_gradient_squared_norm(own_H(), for_the_rule<Real>(WtW_, WtW_narrow_),
+                                                     WtV_own_, penalties_.H));
+  }
+
+  void write_back(Factors& factors) override { working_.write_back(factors); }
+
+  void finish(const Factors& factors, EngineResult& result) override {
+    result.final_relative_error =
+        std::sqrt(exact_squared_residual(comm_, V_, factors) / v_squared_norm_);
+    result.vanished_components =
+        vanished_components(sums_.gram().diagonal().cwiseSqrt(), HHt_.diagonal().cwiseSqrt());
+  }
+
+ private:
+  auto own_H() { return H.middleCols(own_columns_.begin, own_columns_.size()); }
+
+  // Every rank forms HHᵀ and V Hᵀ from all of H (docs/architecture.md, step 4).
+  void products_for_W() {
+    form_gram_in_shares(H, HHt_);
+    products_.times_h_transposed(H, VHt_);
+  }
+
+  // After a W update: Wᵀ V, which the next H update (or the last iterate's gradient) needs
+  // whatever the monitor sums decide, then the sums, which travel while Wᵀ V is
+  // reduce-scattered.
+  void products_for_H_and_sum_monitors(double rank0_seconds, double previous_gradient_squared,
+                                       double stop_flag) {
+    products_.w_transposed_times(W, WtV_);
+    PendingCollective pending =
+        sums_.start<Real>(comm_, W, WtV_, H, rank0_seconds, previous_gradient_squared, stop_flag);
+    comm_.reduce_scatter_columns(WtV_, blocks_, WtV_own_);
+    pending.wait();
+    WtW_ = sums_.gram();
+  }
+
+  HistoryEntry evaluation(int iteration) const {
+    return entry_of(iteration, sums_, H.template cast<double>().sum(), HHt_, v_squared_norm_,
+                    penalties_);
+  }
+
+  Communicator& comm_;
+  const LocalRows& V_;
+  double v_squared_norm_;
+  const UpdateRule& rule_;
+  const Penalties& penalties_;
+  WorkingFactors<Real> working_;
+  RowsOf<Real>& W;
+  ColumnsOf<Real>& H;
+  std::vector<IndexRange> blocks_;
+  IndexRange own_columns_;
+  ColumnsOf<Real> WtV_;
+  ColumnsOf<Real> WtV_own_;
+  RowsOf<Real> VHt_;
+  // The Grams in double for the objective; the rules read them in the factors' precision.
+  Matrix WtW_;
+  Matrix HHt_;
+  ColumnsOf<Real> WtW_narrow_;
+  ColumnsOf<Real> HHt_narrow_;
+  LocalProducts<LocalRows> products_;
+  MonitorSums sums_;
+  // ‖P(∇)‖² of an iterate = its W part (known once W is updated) + its H part (known once
+  // its WᵀV is formed); the sum reaches the history one iteration late.
+  double w_gradient_of_last_ = 0.0;
+  double gradient_of_previous_ = 0.0;
+};
+
+}  // namespace
+
 template <typename LocalRows>
 EngineResult factorize(Communicator& comm, const LocalRows& local_rows, double v_squared_norm,
                        Factors& factors, const UpdateRule& rule, const Penalties& penalties,
                        const StoppingCriteria& stopping, const LoopHooks& hooks,
                        const LoopStart& from) {
-  const bool resuming = !from.history.empty();
-  const double start = MPI_Wtime() - (resuming ? from.history.back().seconds : 0.0);
-  // Every product below is shared among the rank's threads by the project, each BLAS call on
-  // one thread. Holding the cores for the whole loop, rather than in each product, spares
-  // starting and ending BLAS's threads several times an iteration (measured 0.147 → 0.138 s
-  // per iteration, dense 20000 × 2000, k = 50, hals, 1 rank × 2 threads).
+  // Every product is shared among the rank's threads by the project, each BLAS call on one
+  // thread. Holding the cores for the whole loop, rather than in each product, spares
+  // starting and ending BLAS's threads several times an iteration.
   const OwnLoopsHaveTheCores own_loops;
-  const LocalRows& V = local_rows;
-  using Real = typename LocalRows::Scalar;
-  WorkingFactors<Real> working(factors);
-  RowsOf<Real>& W = working.W;
-  ColumnsOf<Real>& H = working.H;
-  const Index k = H.rows();
-  const std::vector<IndexRange> blocks = column_blocks(H.cols(), comm.size());
-  const IndexRange own_columns = blocks[static_cast<std::size_t>(comm.rank())];
-  auto own_H = [&] { return H.middleCols(own_columns.begin, own_columns.size()); };
-
-  ColumnsOf<Real> WtV(k, V.cols());
-  ColumnsOf<Real> WtV_own(k, own_columns.size());
-  RowsOf<Real> VHt;
-  // The Grams in double for the objective; the rules read them in the factors' precision.
-  Matrix WtW(k, k);
-  Matrix HHt(k, k);
-  ColumnsOf<Real> WtW_narrow;
-  ColumnsOf<Real> HHt_narrow;
-  LocalProducts<LocalRows> products(V);
-  MonitorSums sums(k, penalties.W.l1 != 0.0);
-
-  // Every rank forms HHᵀ and V Hᵀ from all of H (docs/architecture.md, step 4).
-  auto products_for_W = [&] {
-    form_gram_in_shares(H, HHt);
-    products.times_h_transposed(H, VHt);
-  };
-  // After a W update: Wᵀ V, which the next H update (or the last iterate's gradient) needs
-  // whatever the monitor sums decide, then the sums, which travel while Wᵀ V is
-  // reduce-scattered.
-  auto products_for_H_and_sum_monitors = [&](double rank0_seconds, double previous_gradient_squared,
-                                             double stop_flag) {
-    products.w_transposed_times(W, WtV);
-    PendingCollective pending =
-        sums.start<Real>(comm, W, WtV, H, rank0_seconds, previous_gradient_squared, stop_flag);
-    comm.reduce_scatter_columns(WtV, blocks, WtV_own);
-    pending.wait();
-    WtW = sums.gram();
-  };
-  auto h_sum = [&] { return H.template cast<double>().sum(); };
-
-  // ‖P(∇)‖² of an iterate = its W part (known once W is updated) + its H part (known once
-  // its WᵀV is formed); the sum reaches the history one iteration late.
-  double w_gradient_of_last = 0.0;
-  EngineResult result;
-  result.history = from.history;
-  result.gradient_at_start = from.gradient_at_start;
-  auto record_gradient = [&](HistoryEntry& entry, double squared) {
-    if (result.gradient_at_start == 0.0) {
-      result.gradient_at_start = std::sqrt(squared);
-    }
-    entry.projected_gradient =
-        result.gradient_at_start > 0.0 ? std::sqrt(squared) / result.gradient_at_start : 0.0;
-  };
-
-  // Resuming recomputes exactly what the interrupted run held at this point, from the
-  // same W and H by the same operations, so the iterations that follow are bit-identical.
-  products_for_W();
-  w_gradient_of_last = projected_gradient_squared_norm(
-      W.transpose(), for_the_rule<Real>(HHt, HHt_narrow), VHt.transpose(), penalties.W);
-  products_for_H_and_sum_monitors(MPI_Wtime() - start, 0.0, 0.0);
-  if (!resuming) {
-    result.history.push_back(evaluate(0, sums, h_sum(), HHt, v_squared_norm, penalties));
-  }
-  result.iterations = result.history.back().iteration;
-  CheckpointClock checkpoint_clock(hooks.schedule, sums.seconds());
-
-  for (int iteration = result.iterations + 1; iteration <= stopping.max_iterations; ++iteration) {
-    const double gradient_of_previous =
-        w_gradient_of_last + rule.gradient_norm_and_update(own_H(),
-                                                           for_the_rule<Real>(WtW, WtW_narrow),
-                                                           WtV_own, penalties.H);
-    comm.allgather_columns(H, blocks);
-    products_for_W();
-    kill_if_planned(FaultPoint::kill, comm.rank(), iteration);
-
-    w_gradient_of_last = rule.update_and_gradient_norm(
-        W.transpose(), for_the_rule<Real>(HHt, HHt_narrow), VHt.transpose(), penalties.W);
-    if (fault_planned(FaultPoint::nan, comm.rank(), iteration) && W.size() > 0) {
-      W(0, 0) = std::numeric_limits<Real>::quiet_NaN();
-    }
-
-    products_for_H_and_sum_monitors(MPI_Wtime() - start, gradient_of_previous, hooks.stop_flag());
-    HistoryEntry& previous_entry = result.history.back();
-    record_gradient(previous_entry, sums.previous_gradient_squared());
-    if (hooks.on_iteration) {
-      hooks.on_iteration(previous_entry);
-    }
-    const double previous = previous_entry.objective;
-    const double latest_known_gradient = previous_entry.projected_gradient;
-    result.history.push_back(evaluate(iteration, sums, h_sum(), HHt, v_squared_norm, penalties));
-    require_finite(comm, result.history.back().objective, W, own_H(), iteration,
-                   "try a larger --delta or a smaller --learning-rate");
-    result.iterations = iteration;
-    HistoryEntry now = result.history.back();
-    now.projected_gradient = latest_known_gradient;
-    if (const auto reason = stop_reason(stopping, previous, now)) {
-      result.stop_reason = *reason;
-      break;
-    }
-    if (sums.stop_requested()) {
-      result.stop_reason = StopReason::interrupted;
-      working.write_back(factors);
-      return result;
-    }
-    if (hooks.save_checkpoint && checkpoint_clock.due(iteration, now.seconds)) {
-      working.write_back(factors);
-      hooks.save_checkpoint(factors, {result.history, result.gradient_at_start});
-    }
-  }
-
-  // The last iterate's gradient needs its WᵀV (formed with the last sums), and the exact
-  // error one more pass over V.
-  const double last_gradient = comm.sum(
-      w_gradient_of_last + projected_gradient_squared_norm(
-                               own_H(), for_the_rule<Real>(WtW, WtW_narrow), WtV_own, penalties.H));
-  record_gradient(result.history.back(), last_gradient);
-  if (hooks.on_iteration) {
-    hooks.on_iteration(result.history.back());
-  }
-  working.write_back(factors);
-  result.final_relative_error =
-      std::sqrt(exact_squared_residual(comm, V, factors) / v_squared_norm);
-  result.vanished_components =
-      vanished_components(sums.gram().diagonal().cwiseSqrt(), HHt.diagonal().cwiseSqrt());
-  return result;
+  FrobeniusSteps<LocalRows> steps(comm, local_rows, v_squared_norm, factors, rule, penalties);
+  return drive_loop(comm, steps, factors, stopping, hooks, from);
 }
 
 #define MPINMF_INSTANTIATE_ENGINE(LocalRows)                                                    \
