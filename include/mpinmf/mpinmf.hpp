@@ -35,8 +35,8 @@ class DistributedMatrix {
   /// Reads `source`: every rank of `comm` calls it and reads only its own rows.
   DistributedMatrix(MPI_Comm comm, const MatrixSource& source);
   ~DistributedMatrix();
-  DistributedMatrix(DistributedMatrix&&) noexcept;
-  DistributedMatrix& operator=(DistributedMatrix&&) noexcept;
+  DistributedMatrix(DistributedMatrix&& other) noexcept;
+  DistributedMatrix& operator=(DistributedMatrix&& other) noexcept;
   DistributedMatrix(const DistributedMatrix&) = delete;
   DistributedMatrix& operator=(const DistributedMatrix&) = delete;
 

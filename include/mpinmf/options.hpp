@@ -141,7 +141,8 @@ struct ConvertOptions {
 
 void validate(const ConvertOptions& options);
 
-/// `mpinmf generate`: a test matrix with planted factors and column clusters (analysis/synthetic.hpp).
+/// `mpinmf generate`: a test matrix with planted factors and column clusters
+/// (analysis/synthetic.hpp).
 struct GenerateOptions {
   Index rows = 0;
   Index columns = 0;

@@ -35,7 +35,7 @@ bool DistributedMatrix::sparse() const { return state_->V.plan.sparse(); }
 Factorization factorize(const DistributedMatrix& V, const FactorizeSettings& settings) {
   // The communicator is the matrix's; its counters and timers are the only state it
   // changes, so a const matrix may lend it.
-  Communicator& comm = const_cast<Communicator&>(V.state().comm);
+  auto& comm = const_cast<Communicator&>(V.state().comm);
   const LoadedMatrix& loaded = V.state().V;
   comm.run_agreed([&] {
     validate(settings.rule);

@@ -262,7 +262,7 @@ class FrobeniusSteps final : public LoopSteps {
     WtW_ = sums_.gram();
   }
 
-  HistoryEntry evaluation(int iteration) const {
+  [[nodiscard]] HistoryEntry evaluation(int iteration) const {
     return entry_of(iteration, sums_, H.template cast<double>().sum(), HHt_, v_squared_norm_,
                     penalties_);
   }
