@@ -9,6 +9,7 @@ packages=(
   openmpi-bin libopenmpi-dev openssh-client
   libhdf5-openmpi-dev hdf5-tools
   libeigen3-dev libboost-program-options-dev libopenblas-dev zlib1g-dev
+  nlohmann-json3-dev   # the summary's JSON (engine/report.cpp)
   libgtest-dev
   python3-numpy python3-h5py python3-matplotlib   # python3-matplotlib: scripts/plot/
   clang-format clang-tidy cppcheck

@@ -1,5 +1,6 @@
 #pragma once
-// The two kinds of failure: one rank's own, and the one all ranks agreed on.
+// The kinds of failure: one rank's own, the one all ranks agreed on, a stop on request, and a
+// failed MPI call.
 
 #include <stdexcept>
 #include <string>
@@ -27,6 +28,15 @@ class AgreedError : public std::runtime_error {
 
 /// A run stopped on request (a signal) after saving its state; thrown on every rank alike.
 class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// An MPI call returned an error ("MPI_Allreduce failed: " and MPI's reason), which it does
+/// only where the communicator's error handler is MPI_ERRORS_RETURN. Never agreed on, and not
+/// an Error: the other ranks may be waiting inside the call that failed, so no collective can
+/// follow it; MPI_Abort is the way out.
+class MpiError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };

@@ -3,6 +3,8 @@
 // every rank of a communicator, each rank its own block of rows, factorize it, and get this
 // rank's rows of W, all of H and the history. Every call is collective over the
 // communicator; a failure on any rank throws the same mpinmf::AgreedError on every rank.
+// A failed MPI call is left to the communicator's error handler: MPI_ERRORS_ARE_FATAL aborts;
+// under MPI_ERRORS_RETURN the rank throws mpinmf::MpiError, to be ended with MPI_Abort.
 // docs/architecture.md describes what lies behind it; tests/consumer/ is a complete example.
 
 #include <mpi.h>

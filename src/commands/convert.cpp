@@ -1,12 +1,12 @@
 #include "commands/convert.hpp"
 
-#include <array>
 #include <filesystem>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
 #include <variant>
 
+#include "core/bytes.hpp"
 #include "core/fault_injection.hpp"
 #include "io/input.hpp"
 #include "io/matrix_file.hpp"
@@ -19,19 +19,6 @@ namespace {
 constexpr double kDenseCopyFloorBytes = 1024.0 * 1024.0 * 1024.0;
 constexpr double kDenseCopyGrowth = 4.0;
 constexpr double kCsrBytesPerNonzero = 16.0;  // a float64 value and an int64 index
-
-/// "1.5 GiB", "730 KiB": bytes as people read them.
-std::string readable_bytes(double bytes) {
-  constexpr std::array<const char*, 5> kUnits{"B", "KiB", "MiB", "GiB", "TiB"};
-  std::size_t unit = 0;
-  while (bytes >= 1024.0 && unit + 1 < kUnits.size()) {
-    bytes /= 1024.0;
-    ++unit;
-  }
-  std::ostringstream text;
-  text << std::fixed << std::setprecision(unit == 0 ? 0 : 1) << bytes << " " << kUnits[unit];
-  return text.str();
-}
 
 std::string percent(double part, double whole) {
   std::ostringstream text;
@@ -48,9 +35,9 @@ std::optional<std::string> dense_copy_refusal(Index rows, Index columns, std::in
     return std::nullopt;
   }
   return "a dense copy of this " + std::to_string(rows) + " × " + std::to_string(columns) +
-         " matrix would take " + readable_bytes(dense_bytes) + " for " + std::to_string(nonzeros) +
+         " matrix would take " + format_bytes(dense_bytes) + " for " + std::to_string(nonzeros) +
          " stored entries (" + percent(static_cast<double>(nonzeros), dense_bytes / 8.0) +
-         ", about " + readable_bytes(csr_bytes) +
+         ", about " + format_bytes(csr_bytes) +
          " as CSR); keep --layout csr (mpinmf reads it as fast), or pass --force-dense";
 }
 
@@ -95,8 +82,7 @@ void run_conversion(Communicator& comm, const ConvertOptions& options, std::ostr
         << plan.columns << ", " << nonzeros << " nonzeros ("
         << percent(static_cast<double>(nonzeros),
                    static_cast<double>(plan.rows) * static_cast<double>(plan.columns))
-        << "), "
-        << (error ? std::string("size unknown") : readable_bytes(static_cast<double>(bytes)))
+        << "), " << (error ? std::string("size unknown") : format_bytes(static_cast<double>(bytes)))
         << ", from " << plan.source << " (" << plan.description
         << (options.transpose ? ", transposed" : "") << ") in " << std::fixed
         << std::setprecision(3) << MPI_Wtime() - start << " s\n";

@@ -1,6 +1,7 @@
 #include "commands/factorize_command.hpp"
 
 #include <fstream>
+#include <memory>
 #include <ostream>
 #include <thread>
 #include <type_traits>
@@ -105,25 +106,24 @@ std::vector<io::Attribute> concatenated(const Lists&... lists) {
   return all;
 }
 
-}  // namespace
+/// What a run settles before it reads V.
+struct PreparedRun {
+  int threads = 1;
+  std::unique_ptr<const InterruptHandlers> interrupt_handlers;
+  std::string checkpoint;
+  io::InputPlan input;
+};
 
-RunSummary run_factorization(Communicator& comm, const RunOptions& options, std::ostream& out) {
-  const double start = MPI_Wtime();
-  const int threads = threads_for_rank(options.threads, comm.ranks_on_node());
-  use_threads(threads);
-  IoClock io_clock;
-
-  // Handlers first: a signal during the read is honoured at the first iteration.
-  const InterruptHandlers interrupt_handlers;
-  const std::string checkpoint = checkpoint_path(options);
+void check_output_paths(Communicator& comm, const RunOptions& options,
+                        const std::string& checkpoint) {
   io::check_output_path(comm, options.output, options.overwrite);
   io::check_output_path(comm, checkpoint, options.overwrite || checkpoint == options.resume,
                         "a checkpoint is there: pass --resume " + checkpoint +
                             " to continue from it, or --overwrite to start afresh");
-  const io::InputPlan input = io_clock.time([&] {
-    return io::inspect_input(comm, {options.input, options.dataset, options.format,
-                                    options.transpose, options.precision});
-  });
+}
+
+void check_rank_fits(const Communicator& comm, const RunOptions& options,
+                     const io::InputPlan& input) {
   const io::DenseShape shape{input.rows, input.columns};
   const std::string& source = input.source;
   comm.run_agreed([&] {
@@ -135,104 +135,167 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
                   std::to_string(std::min(shape.rows, shape.columns)));
     }
   });
+}
 
+void check_resources(Communicator& comm, const RunOptions& options, const io::InputPlan& input,
+                     int threads) {
+  // Before reading: the rows a rank will hold, as the readers split them (evenly by
+  // nonzeros for sparse V, so the even split of the estimate is what each gets on average).
+  const IndexRange expected_rows = even_block(input.rows, comm.size(), comm.rank());
+  check_memory_fits(comm,
+                    run_workload(options, input.rows, input.columns, threads,
+                                 input.sparse() ? input.stored_entries : 0),
+                    expected_rows);
+  const std::int64_t output_bytes = factor_file_bytes(input.rows, input.columns, options.rank,
+                                                      options.stopping.max_iterations + 1);
+  // The checkpoint lives beside the output until the run ends; a new one is written beside
+  // the old before it replaces it.
+  check_disk_space(comm, options.output, 3 * output_bytes);
+}
+
+PreparedRun prepare_run(Communicator& comm, const RunOptions& options, IoClock& io_clock) {
+  PreparedRun run;
+  run.threads = threads_for_rank(options.threads, comm.ranks_on_node());
+  use_threads(run.threads);
+  // Handlers first: a signal during the read is honoured at the first iteration.
+  run.interrupt_handlers = std::make_unique<const InterruptHandlers>();
+  run.checkpoint = checkpoint_path(options);
+  check_output_paths(comm, options, run.checkpoint);
+  run.input = io_clock.time([&] {
+    return io::inspect_input(comm, {options.input, options.dataset, options.format,
+                                    options.transpose, options.precision});
+  });
+  check_rank_fits(comm, options, run.input);
   if (!options.skip_resource_check) {
-    // Before reading: the rows a rank will hold, as the readers split them (evenly by
-    // nonzeros for sparse V, so the even split of the estimate is what each gets on average).
-    const IndexRange expected_rows = even_block(shape.rows, comm.size(), comm.rank());
-    check_memory_fits(comm,
-                      run_workload(options, shape.rows, shape.columns, threads,
-                                   input.sparse() ? input.stored_entries : 0),
-                      expected_rows);
-    const std::int64_t output_bytes = factor_file_bytes(shape.rows, shape.columns, options.rank,
-                                                        options.stopping.max_iterations + 1);
-    // The checkpoint lives beside the output until the run ends; a new one is written beside
-    // the old before it replaces it.
-    check_disk_space(comm, options.output, 3 * output_bytes);
+    check_resources(comm, options, run.input, run.threads);
   }
-  use_threads(threads, input.sparse() ? ThreadUse::sparse_products : ThreadUse::dense_products);
-  const LoadedMatrix loaded = io_clock.time([&] { return load_matrix(comm, input); });
-  const IndexRange rows = loaded.local.rows;
-  const auto& local_V = loaded.local.V;
-  const std::array<double, 2> totals{loaded.sum, loaded.squared_norm};
+  use_threads(run.threads,
+              run.input.sparse() ? ThreadUse::sparse_products : ThreadUse::dense_products);
+  return run;
+}
 
-  const io::RunIdentity identity = run_identity(options, shape.rows, shape.columns, totals);
+/// What the steps after the read share.
+struct LoadedRun {
+  Communicator& comm;
+  const RunOptions& options;
+  const LoadedMatrix& V;
+  const io::RunIdentity& identity;
+  const std::string& checkpoint;
+  IoClock& io_clock;
+};
+
+/// The factors the loop starts from, and the history it continues.
+struct RunStart {
   Factors factors;
-  LoopStart loop_start;
-  if (!options.resume.empty()) {
-    io::Checkpoint resumed = io_clock.time([&] {
-      return io::read_checkpoint(comm, options.resume, rows, shape.rows, shape.columns,
-                                 options.rank, identity);
-    });
-    factors = std::move(resumed.factors);
-    loop_start = std::move(resumed.start);
-    if (comm.is_root()) {
-      out << "resuming from " << options.resume << " at iteration "
-          << loop_start.history.back().iteration << "\n";
-    }
-  } else if (options.init_file.empty()) {
-    factors = starting_factors(comm, loaded, options.rank, options.init, options.seed);
-  } else {
-    factors = io_clock.time([&] {
-      return io::read_factor_file(comm, options.init_file, rows, shape.rows, shape.columns,
-                                  options.rank);
-    });
-    io::require_nonnegative_finite(comm, factors.W, rows.begin, options.init_file + ":/W");
-    const RowMatrix h_rows = factors.H;
-    io::require_nonnegative_finite(comm, comm.is_root() ? h_rows : RowMatrix(), 0,
-                                   options.init_file + ":/H");
-  }
+  LoopStart loop;
+};
 
+RunStart resume_from_checkpoint(const LoadedRun& run, std::ostream& out) {
+  const RunOptions& options = run.options;
+  io::Checkpoint resumed = run.io_clock.time([&] {
+    return io::read_checkpoint(run.comm, options.resume, run.V.local.rows, run.V.plan.rows,
+                               run.V.plan.columns, options.rank, run.identity);
+  });
+  RunStart start;
+  start.factors = std::move(resumed.factors);
+  start.loop = std::move(resumed.start);
+  if (run.comm.is_root()) {
+    out << "resuming from " << options.resume << " at iteration "
+        << start.loop.history.back().iteration << "\n";
+  }
+  return start;
+}
+
+Factors read_init_file(const LoadedRun& run) {
+  const RunOptions& options = run.options;
+  const IndexRange rows = run.V.local.rows;
+  Factors factors = run.io_clock.time([&] {
+    return io::read_factor_file(run.comm, options.init_file, rows, run.V.plan.rows,
+                                run.V.plan.columns, options.rank);
+  });
+  io::require_nonnegative_finite(run.comm, factors.W, rows.begin, options.init_file + ":/W");
+  const RowMatrix h_rows = factors.H;
+  io::require_nonnegative_finite(run.comm, run.comm.is_root() ? h_rows : RowMatrix(), 0,
+                                 options.init_file + ":/H");
+  return factors;
+}
+
+RunStart start_of_run(const LoadedRun& run, std::ostream& out) {
+  if (!run.options.resume.empty()) {
+    return resume_from_checkpoint(run, out);
+  }
+  RunStart start;
+  if (run.options.init_file.empty()) {
+    start.factors =
+        starting_factors(run.comm, run.V, run.options.rank, run.options.init, run.options.seed);
+  } else {
+    start.factors = read_init_file(run);
+  }
+  return start;
+}
+
+[[noreturn]] void throw_interrupted(const EngineResult& result, const std::string& checkpoint) {
+  const std::optional<int> signal_number = interrupt_signal();
+  throw Interrupted(
+      std::string("stopped by ") + (signal_number ? signal_name(*signal_number) : "a signal") +
+      " after iteration " + std::to_string(result.iterations) + "; checkpoint written to " +
+      checkpoint + "; continue with --resume " + checkpoint);
+}
+
+/// The loop's result, and the bytes this rank moved during it.
+struct LoopOutcome {
+  EngineResult result;
+  double communicated_bytes = 0.0;
+};
+
+LoopOutcome iterate(const LoadedRun& run, RunStart& start, std::ostream& out) {
+  Communicator& comm = run.comm;
+  const RunOptions& options = run.options;
   const double bytes_before_loop = comm.communicated_bytes();
   ProgressPrinter progress(out, comm.is_root(), options.print_every);
   auto save_checkpoint = [&](const Factors& state, const LoopSnapshot& snapshot) {
-    const double seconds = io_clock.time([&] {
+    const double seconds = run.io_clock.time([&] {
       const double begin = MPI_Wtime();
       io::write_checkpoint(
-          comm, checkpoint, state, rows, shape.rows, snapshot, identity,
+          comm, run.checkpoint, state, run.V.local.rows, run.V.plan.rows, snapshot, run.identity,
           concatenated(provenance_attributes(options, comm),
                        progress_attributes(snapshot.history, snapshot.history.back().relative_error,
                                            "checkpoint")));
       return MPI_Wtime() - begin;
     });
-    progress.checkpoint_written(snapshot.history.back().iteration, checkpoint, seconds);
+    progress.checkpoint_written(snapshot.history.back().iteration, run.checkpoint, seconds);
   };
   LoopHooks hooks;
   hooks.on_iteration = std::ref(progress);
   hooks.stop_requested = [] { return interrupt_signal().has_value(); };
   hooks.schedule = {options.checkpoint_every, options.checkpoint_interval};
   hooks.save_checkpoint = save_checkpoint;
-  const EngineResult result =
-      factorize_matrix(comm, loaded, options.rule, options.stopping, factors, hooks, loop_start);
+  const EngineResult result = factorize_matrix(comm, run.V, options.rule, options.stopping,
+                                               start.factors, hooks, start.loop);
   const double loop_bytes = comm.communicated_bytes() - bytes_before_loop;
   if (result.stop_reason == StopReason::interrupted) {
-    save_checkpoint(factors, {result.history, result.gradient_at_start});
-    const std::optional<int> signal_number = interrupt_signal();
-    throw Interrupted(
-        std::string("stopped by ") + (signal_number ? signal_name(*signal_number) : "a signal") +
-        " after iteration " + std::to_string(result.iterations) + "; checkpoint written to " +
-        checkpoint + "; continue with --resume " + checkpoint);
+    save_checkpoint(start.factors, {result.history, result.gradient_at_start});
+    throw_interrupted(result, run.checkpoint);
   }
+  return {result, loop_bytes};
+}
 
+void write_result(const LoadedRun& run, Factors& factors, const EngineResult& result) {
+  Communicator& comm = run.comm;
+  const RunOptions& options = run.options;
   normalize_factors(comm, factors, parse_normalization(options.normalize));
-  io_clock.time([&] {
+  run.io_clock.time([&] {
     io::write_factor_file(
-        comm, options.output, factors, rows, shape.rows, result.history,
-        concatenated(identity.exact, provenance_attributes(options, comm),
+        comm, options.output, factors, run.V.local.rows, run.V.plan.rows, result.history,
+        concatenated(run.identity.exact, provenance_attributes(options, comm),
                      progress_attributes(result.history, result.final_relative_error,
                                          describe(result.stop_reason))),
-        io::read_labels(comm, input));
+        io::read_labels(comm, run.V.plan));
   });
+}
 
-  RunSummary summary;
-  summary.algorithm = algorithm_name(options.rule.algorithm);
-  summary.rows = shape.rows;
-  summary.columns = shape.columns;
-  summary.rank = options.rank;
-  summary.input = input.description;
-  summary.sparse = input.sparse();
-  summary.precision = precision_name(options.precision);
-  const double local_nonzeros = std::visit(
+double local_nonzeros(const io::LocalRowsVariant& local_V) {
+  return std::visit(
       [](const auto& V) {
         if constexpr (is_sparse_v<std::decay_t<decltype(V)>>) {
           return static_cast<double>(V.nonZeros());
@@ -241,9 +304,42 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
         }
       },
       local_V);
-  summary.nonzeros = comm.sum(local_nonzeros);
+}
+
+/// Times, bytes and memory, each the slowest rank's or gathered on rank 0. Collective.
+void add_costs(Communicator& comm, RunSummary& summary, double start, double io_seconds,
+               const LoopOutcome& loop) {
+  const EngineResult& result = loop.result;
+  const double wall = MPI_Wtime() - start;
+  const double communication = comm.communication_seconds();
+  summary.io_seconds = comm.max(io_seconds);
+  summary.communication_seconds = comm.max(communication);
+  summary.compute_seconds = comm.max(wall - io_seconds - communication);
+  summary.wall_seconds = comm.max(wall);
+  const int iterations = std::max(1, result.iterations);
+  summary.seconds_per_iteration =
+      (result.history.back().seconds - result.history.front().seconds) / iterations;
+  summary.communicated_bytes_per_iteration = comm.max(loop.communicated_bytes) / iterations;
+  summary.peak_memory_bytes = comm.gather_to_root(peak_memory_bytes());
+}
+
+/// The run's summary, complete on rank 0. Collective.
+RunSummary summarize(const LoadedRun& run, int threads, const LoopOutcome& loop, double start) {
+  Communicator& comm = run.comm;
+  const RunOptions& options = run.options;
+  const EngineResult& result = loop.result;
+  RunSummary summary;
+  summary.algorithm = algorithm_name(options.rule.algorithm);
+  summary.rows = run.V.plan.rows;
+  summary.columns = run.V.plan.columns;
+  summary.rank = options.rank;
+  summary.input = run.V.plan.description;
+  summary.sparse = run.V.plan.sparse();
+  summary.precision = precision_name(options.precision);
+  const double nonzeros_here = local_nonzeros(run.V.local.V);
+  summary.nonzeros = comm.sum(nonzeros_here);
   summary.nonzero_imbalance =
-      summary.nonzeros > 0.0 ? comm.max(local_nonzeros) * comm.size() / summary.nonzeros : 1.0;
+      summary.nonzeros > 0.0 ? comm.max(nonzeros_here) * comm.size() / summary.nonzeros : 1.0;
   summary.ranks = comm.size();
   summary.threads_per_rank = threads;
   summary.iterations = result.iterations;
@@ -253,27 +349,37 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
   summary.stop_reason = describe(result.stop_reason);
   summary.output = options.output;
   summary.vanished_components = result.vanished_components;
-  const double wall = MPI_Wtime() - start;
-  const double communication = comm.communication_seconds();
-  summary.io_seconds = comm.max(io_clock.seconds());
-  summary.communication_seconds = comm.max(communication);
-  summary.compute_seconds = comm.max(wall - io_clock.seconds() - communication);
-  summary.wall_seconds = comm.max(wall);
-  const int iterations = std::max(1, result.iterations);
-  summary.seconds_per_iteration =
-      (result.history.back().seconds - result.history.front().seconds) / iterations;
-  summary.communicated_bytes_per_iteration = comm.max(loop_bytes) / iterations;
-  summary.peak_memory_bytes = comm.gather_to_root(peak_memory_bytes());
+  add_costs(comm, summary, start, run.io_clock.seconds(), loop);
+  return summary;
+}
 
-  if (comm.is_root()) {
-    print_summary(out, summary);
-    if (!options.summary_json.empty()) {
-      std::ofstream json(options.summary_json);
-      json << summary_json(summary);
-      if (!json) {
-        out << "mpinmf: warning: could not write " << options.summary_json << "\n";
-      }
+void report_summary(std::ostream& out, const RunOptions& options, const RunSummary& summary) {
+  print_summary(out, summary);
+  if (!options.summary_json.empty()) {
+    std::ofstream json(options.summary_json);
+    json << summary_json(summary);
+    if (!json) {
+      out << "mpinmf: warning: could not write " << options.summary_json << "\n";
     }
+  }
+}
+
+}  // namespace
+
+RunSummary run_factorization(Communicator& comm, const RunOptions& options, std::ostream& out) {
+  const double start = MPI_Wtime();
+  IoClock io_clock;
+  const PreparedRun prepared = prepare_run(comm, options, io_clock);
+  const LoadedMatrix V = io_clock.time([&] { return load_matrix(comm, prepared.input); });
+  const io::RunIdentity identity =
+      run_identity(options, V.plan.rows, V.plan.columns, {V.sum, V.squared_norm});
+  const LoadedRun run{comm, options, V, identity, prepared.checkpoint, io_clock};
+  RunStart run_start = start_of_run(run, out);
+  const LoopOutcome loop = iterate(run, run_start, out);
+  write_result(run, run_start.factors, loop.result);
+  const RunSummary summary = summarize(run, prepared.threads, loop, start);
+  if (comm.is_root()) {
+    report_summary(out, options, summary);
   }
   return summary;
 }

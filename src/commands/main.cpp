@@ -2,7 +2,9 @@
 
 #include <mpi.h>
 
+#include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "commands/cli_options.hpp"
 #include "commands/convert.hpp"
@@ -18,6 +20,17 @@ namespace {
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+
+/// A failure the other ranks have not agreed on: the only safe way out is to take them all
+/// down. A failed MPI call comes here from where it failed (Communicator's on_failure), not
+/// unwinding through destructors that would wait on ranks still inside the call.
+[[noreturn]] void abort_run(const std::string& message) {
+  int rank = -1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  std::cerr << "mpinmf: fatal error on rank " << rank << ": " << message << std::endl;
+  MPI_Abort(MPI_COMM_WORLD, kExitFailure);
+  std::abort();  // MPI_Abort does not return
+}
 
 int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
   using Action = mpinmf::CommandLine::Action;
@@ -77,15 +90,17 @@ int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
+  // A failed call returns its code to Communicator's checks, which name the call and MPI's
+  // reason before abort_run ends the run; communicators split from this one inherit the
+  // handler. (HDF5 sets MPI_ERRORS_RETURN on its own copies anyway.)
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   int exit_code = kExitFailure;
   {
-    mpinmf::Communicator world(MPI_COMM_WORLD);
+    mpinmf::Communicator world(MPI_COMM_WORLD, abort_run);
     try {
       exit_code = run_command(world, argc, argv);
     } catch (const std::exception& error) {
-      // Not agreed with the other ranks: the only safe way out is to take them all down.
-      std::cerr << "mpinmf: fatal error on rank " << world.rank() << ": " << error.what() << "\n";
-      MPI_Abort(MPI_COMM_WORLD, kExitFailure);
+      abort_run(error.what());
     }
   }
   MPI_Finalize();

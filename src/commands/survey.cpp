@@ -206,22 +206,25 @@ std::string survey_tsv(const std::vector<SurveyRow>& rows) {
   return text.str();
 }
 
-void run_survey(Communicator& world, const SurveyOptions& options, std::ostream& out) {
-  const double start = MPI_Wtime();
-  const int threads = threads_for_rank(options.threads, world.ranks_on_node());
-  use_threads(threads);
-  const std::string table_path = tsv_path(options.output);
-  io::check_output_path(world, options.output, options.overwrite);
-  io::check_output_path(world, table_path, options.overwrite);
+namespace {
+
+/// What a survey settles before its ranks are grouped: where its table goes, and its input.
+struct PreparedSurvey {
+  std::string table_path;
+  io::InputPlan plan;
+};
+
+void check_group_size(const Communicator& world, const SurveyOptions& options) {
   world.run_agreed([&] {
     if (world.size() % options.group_size != 0) {
       throw Error("--group-size " + std::to_string(options.group_size) +
                   " must divide the number of ranks, " + std::to_string(world.size()));
     }
   });
-  const io::InputPlan plan = io::inspect_input(
-      world,
-      {options.input, options.dataset, options.format, options.transpose, options.precision});
+}
+
+void check_ranks_fit(const Communicator& world, const SurveyOptions& options,
+                     const io::InputPlan& plan) {
   world.run_agreed([&] {
     if (options.ranks.back() > std::min(plan.rows, plan.columns)) {
       throw Error("--ranks: k = " + std::to_string(options.ranks.back()) + " is too large for " +
@@ -229,273 +232,445 @@ void run_survey(Communicator& world, const SurveyOptions& options, std::ostream&
                   std::to_string(plan.columns) + "): k must be at most min(rows, columns)");
     }
   });
-  use_threads(threads, plan.sparse() ? ThreadUse::sparse_products : ThreadUse::dense_products);
+}
 
-  const int groups = world.size() / options.group_size;
+PreparedSurvey prepare_survey(Communicator& world, const SurveyOptions& options) {
+  const int threads = threads_for_rank(options.threads, world.ranks_on_node());
+  use_threads(threads);
+  PreparedSurvey prepared{tsv_path(options.output), {}};
+  io::check_output_path(world, options.output, options.overwrite);
+  io::check_output_path(world, prepared.table_path, options.overwrite);
+  check_group_size(world, options);
+  prepared.plan = io::inspect_input(world, {options.input, options.dataset, options.format,
+                                            options.transpose, options.precision});
+  check_ranks_fit(world, options, prepared.plan);
+  use_threads(threads,
+              prepared.plan.sparse() ? ThreadUse::sparse_products : ThreadUse::dense_products);
+  return prepared;
+}
+
+/// What the survey's steps share once its ranks are grouped.
+struct Survey {
+  Communicator& world;
+  const SurveyOptions& options;
+  std::string table_path;
+  io::InputPlan plan;
+  int groups = 1;
+  int group_index = 0;
+  Communicator group;
+  std::vector<Task> tasks;
+  std::vector<std::int64_t> sampled;  // the consensus columns
+};
+
+Survey group_ranks(Communicator& world, const SurveyOptions& options, PreparedSurvey prepared) {
   const int group_index = world.rank() / options.group_size;
-  Communicator group = world.split(group_index);
-  const std::vector<Task> tasks = survey_tasks(options);
-  const std::vector<std::int64_t> sampled =
-      consensus_columns(plan.columns, options.consensus_columns);
-  // What the gathering and the consensus will need, refused now rather than after the
-  // restarts: every rank holds the restarts' table, rank 0 three s × s matrices.
+  const Index columns = prepared.plan.columns;
+  return {world,
+          options,
+          std::move(prepared.table_path),
+          std::move(prepared.plan),
+          world.size() / options.group_size,
+          group_index,
+          world.split(group_index),
+          survey_tasks(options),
+          consensus_columns(columns, options.consensus_columns)};
+}
+
+/// What the gathering and the consensus will need, refused now rather than after the
+/// restarts: every rank holds the restarts' table, rank 0 three s × s matrices.
+void check_consensus_fits(const Survey& survey) {
+  const Communicator& world = survey.world;
   world.run_agreed([&] {
     const double entries =
-        static_cast<double>(tasks.size()) * static_cast<double>(3 + sampled.size());
+        static_cast<double>(survey.tasks.size()) * static_cast<double>(3 + survey.sampled.size());
     if (entries > static_cast<double>(std::numeric_limits<int>::max())) {
       throw Error("--restarts × the number of k × the consensus columns is too large to gather (" +
                   std::to_string(static_cast<long long>(entries)) +
                   " numbers); lower --restarts or --consensus-columns");
     }
-    const auto columns = static_cast<double>(sampled.size());
+    const auto columns = static_cast<double>(survey.sampled.size());
     const double needed = 8.0 * entries + (world.is_root() ? 3.0 * 8.0 * columns * columns : 0.0);
     const std::optional<std::int64_t> available = available_memory_bytes();
     if (available && needed > static_cast<double>(*available)) {
       std::ostringstream message;
-      message << std::fixed << std::setprecision(1) << "the consensus of " << sampled.size()
+      message << std::fixed << std::setprecision(1) << "the consensus of " << survey.sampled.size()
               << " columns needs about " << needed / 0x1p30 << " GiB on rank 0 but "
               << static_cast<double>(*available) / 0x1p30
               << " GiB is available; lower --consensus-columns";
       throw Error(message.str());
     }
   });
-  RestartTable table(tasks.size(), sampled.size());
-  std::vector<BestRestart> best(options.ranks.size());
-  LoadedMatrix V;
-  if (world.is_root()) {
+}
+
+void print_survey_header(std::ostream& out, const Survey& survey) {
+  if (survey.world.is_root()) {
+    const SurveyOptions& options = survey.options;
+    const io::InputPlan& plan = survey.plan;
     out << "mpinmf survey: " << plan.source << " (" << plan.rows << " × " << plan.columns
         << "), k in {" << rank_list(options.ranks) << "}, " << options.restarts
-        << " restarts each, " << groups << " group(s) of " << options.group_size << " rank(s)\n";
+        << " restarts each, " << survey.groups << " group(s) of " << options.group_size
+        << " rank(s)\n";
   }
+}
 
+/// What the restarts leave on a rank: every restart's numbers (summed over the world once
+/// all are done), the group's best restart of each k, and the group's rows of V.
+struct Restarts {
+  RestartTable table;
+  std::vector<BestRestart> best;
+  LoadedMatrix V;
+};
+
+/// The dominant component of each consensus column.
+std::vector<std::int64_t> sampled_labels(const Matrix& H,
+                                         const std::vector<std::int64_t>& sampled) {
+  std::vector<std::int64_t> labels(sampled.size());
+  const std::vector<std::int64_t> dominant = dominant_components(H);
+  for (std::size_t c = 0; c < sampled.size(); ++c) {
+    labels[c] = dominant[static_cast<std::size_t>(sampled[c])];
+  }
+  return labels;
+}
+
+void keep_if_best(BestRestart& kept, const EngineResult& result, Factors& factors,
+                  bool group_root) {
+  if (fits_better(result.final_relative_error, kept.relative_error)) {
+    if (!group_root) {
+      factors.H.resize(0, 0);
+    }
+    kept = {result.final_relative_error, std::move(factors)};
+  }
+}
+
+void print_restart(std::ostream& out, const Survey& survey, const Task& task,
+                   const EngineResult& result, double start) {
+  if (survey.world.is_root()) {
+    out << "  k = " << task.k << ", restart " << task.restart + 1 << " of "
+        << survey.options.restarts << ": relative error " << std::setprecision(6)
+        << result.final_relative_error << " after " << result.iterations
+        << " iterations (group 0 of " << survey.groups << ", " << std::setprecision(3)
+        << MPI_Wtime() - start << " s)\n";
+  }
+}
+
+void run_restart(Survey& survey, std::size_t t, Restarts& restarts, double start,
+                 std::ostream& out) {
+  const SurveyOptions& options = survey.options;
+  const Task& task = survey.tasks[t];
+  Factors factors =
+      random_factors(restart_seed(options.seed, task.k, task.restart), restarts.V.local.rows,
+                     survey.plan.columns, task.k, restarts.V.mean());
+  const EngineResult result =
+      factorize_matrix(survey.group, restarts.V, options.rule, options.stopping, factors);
+  const std::vector<std::int64_t> labels = sampled_labels(factors.H, survey.sampled);
+  if (survey.group.is_root()) {
+    restarts.table.record(t, result, labels);
+  }
+  keep_if_best(restarts.best[t / static_cast<std::size_t>(options.restarts)], result, factors,
+               survey.group.is_root());
+  print_restart(out, survey, task, result, start);
+}
+
+void run_restarts(Survey& survey, Restarts& restarts, double start, std::ostream& out) {
   // A group's failure (say, a restart that diverges) must not leave the other groups
   // waiting in the world's next collective: each group runs to the end of its tasks or
   // its first failure, then the world agrees.
   std::optional<LocalFailure> failure;
   try {
-    V = load_matrix(group, plan);
-    const auto group_count = static_cast<std::size_t>(groups);
-    for (auto t = static_cast<std::size_t>(group_index); t < tasks.size(); t += group_count) {
-      const Task& task = tasks[t];
-      Factors factors = random_factors(restart_seed(options.seed, task.k, task.restart),
-                                       V.local.rows, plan.columns, task.k, V.mean());
-      const EngineResult result =
-          factorize_matrix(group, V, options.rule, options.stopping, factors);
-      std::vector<std::int64_t> labels(sampled.size());
-      const std::vector<std::int64_t> dominant = dominant_components(factors.H);
-      for (std::size_t c = 0; c < sampled.size(); ++c) {
-        labels[c] = dominant[static_cast<std::size_t>(sampled[c])];
-      }
-      if (group.is_root()) {
-        table.record(t, result, labels);
-      }
-      auto& kept = best[t / static_cast<std::size_t>(options.restarts)];
-      if (fits_better(result.final_relative_error, kept.relative_error)) {
-        if (!group.is_root()) {
-          factors.H.resize(0, 0);
-        }
-        kept = {result.final_relative_error, std::move(factors)};
-      }
-      if (world.is_root()) {
-        out << "  k = " << task.k << ", restart " << task.restart + 1 << " of " << options.restarts
-            << ": relative error " << std::setprecision(6) << result.final_relative_error
-            << " after " << result.iterations << " iterations (group 0 of " << groups << ", "
-            << std::setprecision(3) << MPI_Wtime() - start << " s)\n";
-      }
+    restarts.V = load_matrix(survey.group, survey.plan);
+    const auto group_count = static_cast<std::size_t>(survey.groups);
+    for (auto t = static_cast<std::size_t>(survey.group_index); t < survey.tasks.size();
+         t += group_count) {
+      run_restart(survey, t, restarts, start, out);
     }
   } catch (const AgreedError& error) {
     failure = LocalFailure{error.what(), 0};
   }
-  world.agree(failure);
-  table.sum_over(world);
+  survey.world.agree(failure);
+  restarts.table.sum_over(survey.world);
+}
 
+/// What the survey found: a row and the restarts of each k; the consensus and the suggestion
+/// on rank 0 only.
+struct SurveyResults {
+  std::vector<SurveyRow> rows;
+  std::vector<RankTasks> rank_tasks;
+  std::vector<ConsensusSummary> consensus;
+  Index suggestion = 0;
+};
+
+SurveyRow summarize_rank(const Survey& survey, const RestartTable& table, std::size_t index,
+                         const RankTasks& mine, ConsensusSummary& consensus) {
+  const SurveyOptions& options = survey.options;
+  SurveyRow row;
+  row.k = options.ranks[index];
+  row.restarts = options.restarts;
+  row.best_objective = table.objective(mine.best);
+  row.best_relative_error = table.relative_error(mine.best);
+  row.explained_variance = 1.0 - row.best_relative_error * row.best_relative_error;
+  row.best_seed = restart_seed(options.seed, row.k, survey.tasks[mine.best].restart);
+  std::vector<std::vector<std::int64_t>> assignments;
+  for (std::size_t t = mine.first; t < mine.first + mine.count; ++t) {
+    row.mean_objective += table.objective(t) / static_cast<double>(mine.count);
+    row.mean_iterations += table.iterations(t) / static_cast<double>(mine.count);
+    assignments.push_back(table.labels(t));
+  }
+  if (survey.world.is_root()) {
+    consensus = summarize_consensus(assignments, row.k);
+    row.cophenetic = consensus.cophenetic;
+    row.dispersion = consensus.dispersion;
+    row.silhouette = consensus.silhouette;
+  }
+  return row;
+}
+
+SurveyResults summarize_restarts(const Survey& survey, const RestartTable& table) {
+  const std::size_t ks = survey.options.ranks.size();
+  SurveyResults results{std::vector<SurveyRow>(ks), std::vector<RankTasks>(ks),
+                        std::vector<ConsensusSummary>(ks), 0};
   // Rank 0 turns the restarts into the table and the consensus; the best restart's owner
   // group is known to all from the gathered objectives.
-  std::vector<SurveyRow> rows(options.ranks.size());
-  std::vector<RankTasks> rank_tasks(options.ranks.size());
-  std::vector<ConsensusSummary> consensus(options.ranks.size());
-  world.run_agreed([&] {
-    for (std::size_t index = 0; index < options.ranks.size(); ++index) {
-      rank_tasks[index] = tasks_of(table, index, options.restarts);
-      const RankTasks& mine = rank_tasks[index];
-      SurveyRow& row = rows[index];
-      row.k = options.ranks[index];
-      row.restarts = options.restarts;
-      row.best_objective = table.objective(mine.best);
-      row.best_relative_error = table.relative_error(mine.best);
-      row.explained_variance = 1.0 - row.best_relative_error * row.best_relative_error;
-      row.best_seed = restart_seed(options.seed, row.k, tasks[mine.best].restart);
-      std::vector<std::vector<std::int64_t>> assignments;
-      for (std::size_t t = mine.first; t < mine.first + mine.count; ++t) {
-        row.mean_objective += table.objective(t) / static_cast<double>(mine.count);
-        row.mean_iterations += table.iterations(t) / static_cast<double>(mine.count);
-        assignments.push_back(table.labels(t));
-      }
-      if (world.is_root()) {
-        consensus[index] = summarize_consensus(assignments, row.k);
-        row.cophenetic = consensus[index].cophenetic;
-        row.dispersion = consensus[index].dispersion;
-        row.silhouette = consensus[index].silhouette;
+  survey.world.run_agreed([&] {
+    for (std::size_t index = 0; index < ks; ++index) {
+      results.rank_tasks[index] = tasks_of(table, index, survey.options.restarts);
+      results.rows[index] =
+          summarize_rank(survey, table, index, results.rank_tasks[index], results.consensus[index]);
+    }
+  });
+  results.suggestion = survey.world.is_root() ? suggested_rank(results.rows) : 0;
+  return results;
+}
+
+/// `values` on rank 0, nothing on the others: what rank 0 alone writes.
+template <typename Values>
+auto root_only(bool root, const Values& values) {
+  using Value = typename Values::value_type;
+  return root ? std::span<const Value>(values) : std::span<const Value>();
+}
+
+template <typename Field>
+auto column_of_rows(const std::vector<SurveyRow>& rows, Field field) {
+  std::vector<std::decay_t<decltype(field(rows.front()))>> values(rows.size());
+  std::transform(rows.begin(), rows.end(), values.begin(), field);
+  return values;
+}
+
+void write_survey_table(const Communicator& world, hid_t file, const std::vector<SurveyRow>& rows,
+                        const std::string& path) {
+  const bool root = world.is_root();
+  const auto total_ks = static_cast<Index>(rows.size());
+  const Index first = root ? 0 : total_ks;
+  io::write_range(
+      world, file, "/survey/k",
+      root_only(root, column_of_rows(rows, [](const SurveyRow& r) { return std::int64_t{r.k}; })),
+      first, total_ks, path);
+  io::write_range(
+      world, file, "/survey/restarts",
+      root_only(root,
+                column_of_rows(rows, [](const SurveyRow& r) { return std::int64_t{r.restarts}; })),
+      first, total_ks, path);
+  const std::vector<std::pair<const char*, double SurveyRow::*>> doubles{
+      {"best_objective", &SurveyRow::best_objective},
+      {"mean_objective", &SurveyRow::mean_objective},
+      {"best_relative_error", &SurveyRow::best_relative_error},
+      {"explained_variance", &SurveyRow::explained_variance},
+      {"cophenetic", &SurveyRow::cophenetic},
+      {"dispersion", &SurveyRow::dispersion},
+      {"silhouette", &SurveyRow::silhouette},
+      {"mean_iterations", &SurveyRow::mean_iterations}};
+  for (const auto& [name, member] : doubles) {
+    io::write_range(
+        world, file, std::string("/survey/") + name,
+        root_only(root, column_of_rows(
+                            rows, [member = member](const SurveyRow& r) { return r.*member; })),
+        first, total_ks, path);
+  }
+  io::write_range(world, file, "/survey/best_seed",
+                  root_only(root, column_of_rows(rows,
+                                                 [](const SurveyRow& r) {
+                                                   return static_cast<std::int64_t>(r.best_seed);
+                                                 })),
+                  first, total_ks, path);
+}
+
+/// One k's best restart, from the group that found it.
+void write_best_factors(const Survey& survey, const BestRestart& best, std::size_t best_task,
+                        Index first_row, Index k, hid_t file, const std::string& prefix) {
+  const Communicator& world = survey.world;
+  const io::InputPlan& plan = survey.plan;
+  const std::string& path = survey.options.output;
+  const bool owner =
+      static_cast<int>(best_task % static_cast<std::size_t>(survey.groups)) == survey.group_index;
+  const RowMatrix no_rows(0, k);
+  io::write_rows(world, file, prefix + "/W", owner ? best.factors.W : no_rows,
+                 owner ? first_row : plan.rows, plan.rows, k, path);
+  const bool writes_H = owner && survey.group.is_root();
+  const RowMatrix H_rows = writes_H ? RowMatrix(best.factors.H) : RowMatrix(0, plan.columns);
+  io::write_rows(world, file, prefix + "/H", H_rows, writes_H ? 0 : k, k, plan.columns, path);
+}
+
+/// One k's consensus, from rank 0.
+void write_consensus(const Survey& survey, const ConsensusSummary& consensus, hid_t file,
+                     const std::string& prefix) {
+  const Communicator& world = survey.world;
+  const std::string& path = survey.options.output;
+  const bool root = world.is_root();
+  const auto n_sampled = static_cast<Index>(survey.sampled.size());
+  const RowMatrix consensus_rows = root ? RowMatrix(consensus.consensus) : RowMatrix(0, n_sampled);
+  io::write_rows(world, file, prefix + "/consensus", consensus_rows, root ? 0 : n_sampled,
+                 n_sampled, n_sampled, path);
+  io::write_range(world, file, prefix + "/consensus_cluster", root_only(root, consensus.clusters),
+                  root ? 0 : n_sampled, n_sampled, path);
+  io::write_range(world, file, prefix + "/consensus_columns", root_only(root, survey.sampled),
+                  root ? 0 : n_sampled, n_sampled, path);
+}
+
+/// Every restart of one k, from rank 0.
+void write_restart_measures(const Survey& survey, const RestartTable& table, const RankTasks& mine,
+                            Index k, hid_t file, const std::string& prefix) {
+  const Communicator& world = survey.world;
+  const std::string& path = survey.options.output;
+  const bool root = world.is_root();
+  std::vector<double> objectives;
+  std::vector<double> errors;
+  std::vector<std::int64_t> iterations;
+  std::vector<std::int64_t> seeds;
+  for (std::size_t t = mine.first; t < mine.first + mine.count; ++t) {
+    objectives.push_back(table.objective(t));
+    errors.push_back(table.relative_error(t));
+    iterations.push_back(static_cast<std::int64_t>(table.iterations(t)));
+    seeds.push_back(
+        static_cast<std::int64_t>(restart_seed(survey.options.seed, k, survey.tasks[t].restart)));
+  }
+  const auto restarts = static_cast<Index>(mine.count);
+  const Index at = root ? 0 : restarts;
+  io::write_range(world, file, prefix + "/restart_objective", root_only(root, objectives), at,
+                  restarts, path);
+  io::write_range(world, file, prefix + "/restart_relative_error", root_only(root, errors), at,
+                  restarts, path);
+  io::write_range(world, file, prefix + "/restart_iterations", root_only(root, iterations), at,
+                  restarts, path);
+  io::write_range(world, file, prefix + "/restart_seed", root_only(root, seeds), at, restarts,
+                  path);
+}
+
+/// /k<K>: one k's best restart, consensus and restarts.
+void write_rank_group(const Survey& survey, const Restarts& restarts, const SurveyResults& results,
+                      std::size_t index, hid_t file) {
+  const std::string prefix = "/k" + std::to_string(results.rows[index].k);
+  const Index k = results.rows[index].k;
+  const RankTasks& mine = results.rank_tasks[index];
+  write_best_factors(survey, restarts.best[index], mine.best, restarts.V.local.rows.begin, k, file,
+                     prefix);
+  write_consensus(survey, results.consensus[index], file, prefix);
+  write_restart_measures(survey, restarts.table, mine, k, file, prefix);
+  io::write_attributes(
+      survey.world, file, prefix,
+      {{"k", static_cast<std::int64_t>(k)},
+       {"best_restart", static_cast<std::int64_t>(survey.tasks[mine.best].restart)},
+       {"best_seed", static_cast<std::int64_t>(results.rows[index].best_seed)}},
+      survey.options.output);
+}
+
+void write_survey_attributes(const Survey& survey, Index suggestion, hid_t file) {
+  Communicator& world = survey.world;
+  const SurveyOptions& options = survey.options;
+  io::write_attributes(
+      world, file, "/",
+      {{"command", std::string("mpinmf survey")},
+       {"algorithm", algorithm_name(options.rule.algorithm)},
+       {"restarts", static_cast<std::int64_t>(options.restarts)},
+       {"seed", static_cast<std::int64_t>(options.seed)},
+       {"suggested_k", static_cast<std::int64_t>(world.sum_counts(suggestion))},
+       {"rows", static_cast<std::int64_t>(survey.plan.rows)},
+       {"columns", static_cast<std::int64_t>(survey.plan.columns)},
+       {"ranks", static_cast<std::int64_t>(world.size())},
+       {"group_size", static_cast<std::int64_t>(options.group_size)},
+       {"input", options.input},
+       {"dataset", options.dataset},
+       {"version", std::string(MPINMF_VERSION)},
+       {"command_line", options.command_line},
+       {"layout", std::string("C order: /k<K>/W is rows x k and /k<K>/H is k x columns as "
+                              "h5py reads them; column-major readers (R, Julia) see their "
+                              "transposes")}},
+      options.output);
+}
+
+void write_survey_layout(const Survey& survey, const Restarts& restarts,
+                         const SurveyResults& results, hid_t file) {
+  write_survey_table(survey.world, file, results.rows, survey.options.output);
+  for (std::size_t index = 0; index < results.rows.size(); ++index) {
+    write_rank_group(survey, restarts, results, index, file);
+  }
+  write_survey_attributes(survey, results.suggestion, file);
+}
+
+void rename_table_into_place(const Survey& survey, const std::string& table_partial) {
+  survey.world.run_agreed([&] {
+    if (survey.world.is_root()) {
+      std::error_code renamed;
+      std::filesystem::rename(table_partial, survey.table_path, renamed);
+      if (renamed) {
+        std::filesystem::remove(table_partial);
+        std::filesystem::remove(survey.options.output);
+        throw Error(survey.table_path + ": could not write the survey table (" + renamed.message() +
+                    ")");
       }
     }
   });
-  const Index suggestion = world.is_root() ? suggested_rank(rows) : 0;
+}
 
+void write_survey(const Survey& survey, const Restarts& restarts, const SurveyResults& results) {
+  Communicator& world = survey.world;
   const bool root = world.is_root();
-  auto root_only = [&](const auto& values) {
-    using Value = typename std::decay_t<decltype(values)>::value_type;
-    return root ? std::span<const Value>(values) : std::span<const Value>();
-  };
-  const auto total_ks = static_cast<Index>(rows.size());
-  auto column_of_rows = [&](auto field) {
-    std::vector<std::decay_t<decltype(field(rows.front()))>> values(rows.size());
-    std::transform(rows.begin(), rows.end(), values.begin(), field);
-    return values;
-  };
   // The table first, under a temporary name; the HDF5 file appears whole (or not at all),
   // then the table is renamed beside it. A failure at any step leaves neither.
-  const std::string table_partial = table_path + ".partial";
+  const std::string table_partial = survey.table_path + ".partial";
   world.run_agreed([&] {
     if (root) {
-      write_text_file(table_partial, survey_tsv(rows));
+      write_text_file(table_partial, survey_tsv(results.rows));
     }
   });
   try {
     io::write_output_file(
-        world, options.output,
-        [&](hid_t file) {
-          const std::string& path = options.output;
-          const Index first = root ? 0 : total_ks;
-          io::write_range(
-              world, file, "/survey/k",
-              root_only(column_of_rows([](const SurveyRow& r) { return std::int64_t{r.k}; })),
-              first, total_ks, path);
-          io::write_range(world, file, "/survey/restarts",
-                          root_only(column_of_rows(
-                              [](const SurveyRow& r) { return std::int64_t{r.restarts}; })),
-                          first, total_ks, path);
-          const std::vector<std::pair<const char*, double SurveyRow::*>> doubles{
-              {"best_objective", &SurveyRow::best_objective},
-              {"mean_objective", &SurveyRow::mean_objective},
-              {"best_relative_error", &SurveyRow::best_relative_error},
-              {"explained_variance", &SurveyRow::explained_variance},
-              {"cophenetic", &SurveyRow::cophenetic},
-              {"dispersion", &SurveyRow::dispersion},
-              {"silhouette", &SurveyRow::silhouette},
-              {"mean_iterations", &SurveyRow::mean_iterations}};
-          for (const auto& [name, member] : doubles) {
-            io::write_range(world, file, std::string("/survey/") + name,
-                            root_only(column_of_rows(
-                                [member = member](const SurveyRow& r) { return r.*member; })),
-                            first, total_ks, path);
-          }
-          io::write_range(world, file, "/survey/best_seed",
-                          root_only(column_of_rows([](const SurveyRow& r) {
-                            return static_cast<std::int64_t>(r.best_seed);
-                          })),
-                          first, total_ks, path);
-
-          for (std::size_t index = 0; index < rows.size(); ++index) {
-            const std::string prefix = "/k" + std::to_string(rows[index].k);
-            const Index k = rows[index].k;
-            const RankTasks& mine = rank_tasks[index];
-            // The best restart's W and H from the group that found it.
-            const bool owner =
-                static_cast<int>(mine.best % static_cast<std::size_t>(groups)) == group_index;
-            const RowMatrix no_rows(0, k);
-            io::write_rows(world, file, prefix + "/W", owner ? best[index].factors.W : no_rows,
-                           owner ? V.local.rows.begin : plan.rows, plan.rows, k, path);
-            const bool writes_H = owner && group.is_root();
-            const RowMatrix H_rows =
-                writes_H ? RowMatrix(best[index].factors.H) : RowMatrix(0, plan.columns);
-            io::write_rows(world, file, prefix + "/H", H_rows, writes_H ? 0 : k, k, plan.columns,
-                           path);
-            // The consensus, from rank 0.
-            const auto n_sampled = static_cast<Index>(sampled.size());
-            const RowMatrix consensus_rows =
-                root ? RowMatrix(consensus[index].consensus) : RowMatrix(0, n_sampled);
-            io::write_rows(world, file, prefix + "/consensus", consensus_rows, root ? 0 : n_sampled,
-                           n_sampled, n_sampled, path);
-            io::write_range(world, file, prefix + "/consensus_cluster",
-                            root_only(consensus[index].clusters), root ? 0 : n_sampled, n_sampled,
-                            path);
-            io::write_range(world, file, prefix + "/consensus_columns", root_only(sampled),
-                            root ? 0 : n_sampled, n_sampled, path);
-            std::vector<double> objectives;
-            std::vector<double> errors;
-            std::vector<std::int64_t> iterations;
-            std::vector<std::int64_t> seeds;
-            for (std::size_t t = mine.first; t < mine.first + mine.count; ++t) {
-              objectives.push_back(table.objective(t));
-              errors.push_back(table.relative_error(t));
-              iterations.push_back(static_cast<std::int64_t>(table.iterations(t)));
-              seeds.push_back(
-                  static_cast<std::int64_t>(restart_seed(options.seed, k, tasks[t].restart)));
-            }
-            const auto restarts = static_cast<Index>(mine.count);
-            const Index at = root ? 0 : restarts;
-            io::write_range(world, file, prefix + "/restart_objective", root_only(objectives), at,
-                            restarts, path);
-            io::write_range(world, file, prefix + "/restart_relative_error", root_only(errors), at,
-                            restarts, path);
-            io::write_range(world, file, prefix + "/restart_iterations", root_only(iterations), at,
-                            restarts, path);
-            io::write_range(world, file, prefix + "/restart_seed", root_only(seeds), at, restarts,
-                            path);
-            io::write_attributes(
-                world, file, prefix,
-                {{"k", static_cast<std::int64_t>(k)},
-                 {"best_restart", static_cast<std::int64_t>(tasks[mine.best].restart)},
-                 {"best_seed", static_cast<std::int64_t>(rows[index].best_seed)}},
-                path);
-          }
-          io::write_attributes(
-              world, file, "/",
-              {{"command", std::string("mpinmf survey")},
-               {"algorithm", algorithm_name(options.rule.algorithm)},
-               {"restarts", static_cast<std::int64_t>(options.restarts)},
-               {"seed", static_cast<std::int64_t>(options.seed)},
-               {"suggested_k", static_cast<std::int64_t>(world.sum_counts(suggestion))},
-               {"rows", static_cast<std::int64_t>(plan.rows)},
-               {"columns", static_cast<std::int64_t>(plan.columns)},
-               {"ranks", static_cast<std::int64_t>(world.size())},
-               {"group_size", static_cast<std::int64_t>(options.group_size)},
-               {"input", options.input},
-               {"dataset", options.dataset},
-               {"version", std::string(MPINMF_VERSION)},
-               {"command_line", options.command_line},
-               {"layout", std::string("C order: /k<K>/W is rows x k and /k<K>/H is k x columns as "
-                                      "h5py reads them; column-major readers (R, Julia) see their "
-                                      "transposes")}},
-              path);
-        },
-        io::read_labels(world, plan));
+        world, survey.options.output,
+        [&](hid_t file) { write_survey_layout(survey, restarts, results, file); },
+        io::read_labels(world, survey.plan));
   } catch (const AgreedError&) {
     if (root) {
       std::filesystem::remove(table_partial);
     }
     throw;
   }
-  world.run_agreed([&] {
-    if (root) {
-      std::error_code renamed;
-      std::filesystem::rename(table_partial, table_path, renamed);
-      if (renamed) {
-        std::filesystem::remove(table_partial);
-        std::filesystem::remove(options.output);
-        throw Error(table_path + ": could not write the survey table (" + renamed.message() + ")");
-      }
-    }
-  });
+  rename_table_into_place(survey, table_partial);
+}
 
-  if (root) {
-    print_table(out, rows);
-    out << "\nsuggested k = " << suggestion << " (of the k whose cophenetic correlation is within "
-        << kSuggestionSlack << " of the highest, the one with the highest dispersion); wrote "
-        << options.output << " and " << table_path << " in " << std::fixed << std::setprecision(1)
+void print_survey_end(std::ostream& out, const Survey& survey, const SurveyResults& results,
+                      double start) {
+  if (survey.world.is_root()) {
+    print_table(out, results.rows);
+    out << "\nsuggested k = " << results.suggestion
+        << " (of the k whose cophenetic correlation is within " << kSuggestionSlack
+        << " of the highest, the one with the highest dispersion); wrote " << survey.options.output
+        << " and " << survey.table_path << " in " << std::fixed << std::setprecision(1)
         << MPI_Wtime() - start << " s\n";
     out.unsetf(std::ios::floatfield);
   }
+}
+
+}  // namespace
+
+void run_survey(Communicator& world, const SurveyOptions& options, std::ostream& out) {
+  const double start = MPI_Wtime();
+  Survey survey = group_ranks(world, options, prepare_survey(world, options));
+  check_consensus_fits(survey);
+  Restarts restarts{RestartTable(survey.tasks.size(), survey.sampled.size()),
+                    std::vector<BestRestart>(options.ranks.size()), LoadedMatrix()};
+  print_survey_header(out, survey);
+  run_restarts(survey, restarts, start, out);
+  const SurveyResults results = summarize_restarts(survey, restarts.table);
+  write_survey(survey, restarts, results);
+  print_survey_end(out, survey, results, start);
 }
 
 }  // namespace mpinmf

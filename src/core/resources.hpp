@@ -34,11 +34,11 @@ int blas_threads();
 
 /// While one lives, the project's own OpenMP loops have the cores: BLAS runs on one thread
 /// (a BLAS call from inside such a loop must not start threads of its own) and OpenBLAS's
-/// idle workers, which spin for about 0.1 s after each threaded call (2^28 cycles; the
+/// idle workers, which spin for 2^28 cycles after each threaded call (the
 /// OPENBLAS_THREAD_TIMEOUT that would shorten it is read only when the library loads), are
 /// ended. Afterwards BLAS has its thread count back, and OpenBLAS starts its workers again at
-/// its next threaded call (about 0.1 ms). Where BLAS has one thread (sparse V), inside another
-/// one, or inside a parallel region, it does nothing.
+/// its next threaded call (measured small beside the spinning it saves). Where BLAS has one
+/// thread (sparse V), inside another one, or inside a parallel region, it does nothing.
 class OwnLoopsHaveTheCores {
  public:
   OwnLoopsHaveTheCores();
@@ -58,8 +58,8 @@ double peak_memory_bytes();
 /// Asks the kernel to back `bytes` from `data` with 2 MB pages where it can (transparent huge
 /// pages, which Linux often grants only on request): call it before the memory is first
 /// written. For V's dense block: BLAS packs V by reading across its rows, one 4 KB page per
-/// row, and with large pages those reads miss the TLB far less (the float product pair, two
-/// processes on 2 cores: 9% faster). Only advice: where the kernel declines, nothing changes.
+/// row, and with large pages those reads miss the TLB far less (the float product pair
+/// measured faster). Only advice: where the kernel declines, nothing changes.
 void advise_large_pages(void* data, std::size_t bytes);
 
 }  // namespace mpinmf

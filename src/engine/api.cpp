@@ -15,6 +15,10 @@ struct DistributedMatrix::State {
 };
 
 DistributedMatrix::DistributedMatrix(MPI_Comm comm, const MatrixSource& source) {
+  // The caller's communicator keeps the caller's error handler: a library does not change how
+  // its caller's MPI fails. Under MPI_ERRORS_ARE_FATAL (MPI's default) a failed call aborts;
+  // under MPI_ERRORS_RETURN it throws MpiError, after which the caller must not enter another
+  // collective (the other ranks may be inside the failed call) and should call MPI_Abort.
   Communicator wrapped(comm);
   const io::InputPlan plan = io::inspect_input(
       wrapped, {source.path, source.dataset, source.format, source.transpose, source.precision});

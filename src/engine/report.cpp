@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <iomanip>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <ostream>
-#include <sstream>
 
 namespace mpinmf {
 namespace {
@@ -99,46 +98,35 @@ void print_summary(std::ostream& out, const RunSummary& s) {
 }
 
 std::string summary_json(const RunSummary& s) {
-  std::ostringstream json;
-  json.precision(17);
-  const char* separator = "{\n";
-  auto field = [&](const char* name, const auto& value) {
-    json << separator << "  \"" << name << "\": " << value;
-    separator = ",\n";
+  // ordered_json keeps the keys in this order; a double is written in the fewest digits that
+  // read back as the same double (a non-finite one as null).
+  const nlohmann::ordered_json json = {
+      {"algorithm", s.algorithm},
+      {"rows", s.rows},
+      {"columns", s.columns},
+      {"rank", s.rank},
+      {"input", s.input},
+      {"sparse", s.sparse},
+      {"precision", s.precision},
+      {"nonzeros", s.nonzeros},
+      {"nonzero_imbalance", s.nonzero_imbalance},
+      {"ranks", s.ranks},
+      {"threads_per_rank", s.threads_per_rank},
+      {"iterations", s.iterations},
+      {"initial_relative_error", s.initial_relative_error},
+      {"relative_error", s.relative_error},
+      {"objective", s.objective},
+      {"stop_reason", s.stop_reason},
+      {"wall_seconds", s.wall_seconds},
+      {"compute_seconds", s.compute_seconds},
+      {"communication_seconds", s.communication_seconds},
+      {"io_seconds", s.io_seconds},
+      {"seconds_per_iteration", s.seconds_per_iteration},
+      {"communicated_bytes_per_iteration", s.communicated_bytes_per_iteration},
+      {"peak_memory_bytes", s.peak_memory_bytes},
   };
-  auto text = [&](const char* name, const std::string& value) { field(name, std::quoted(value)); };
-  std::ostringstream peaks;
-  peaks.precision(17);
-  peaks << "[";
-  for (std::size_t i = 0; i < s.peak_memory_bytes.size(); ++i) {
-    peaks << (i ? ", " : "") << s.peak_memory_bytes[i];
-  }
-  peaks << "]";
-  text("algorithm", s.algorithm);
-  field("rows", s.rows);
-  field("columns", s.columns);
-  field("rank", s.rank);
-  text("input", s.input);
-  field("sparse", s.sparse ? "true" : "false");
-  text("precision", s.precision);
-  field("nonzeros", s.nonzeros);
-  field("nonzero_imbalance", s.nonzero_imbalance);
-  field("ranks", s.ranks);
-  field("threads_per_rank", s.threads_per_rank);
-  field("iterations", s.iterations);
-  field("initial_relative_error", s.initial_relative_error);
-  field("relative_error", s.relative_error);
-  field("objective", s.objective);
-  text("stop_reason", s.stop_reason);
-  field("wall_seconds", s.wall_seconds);
-  field("compute_seconds", s.compute_seconds);
-  field("communication_seconds", s.communication_seconds);
-  field("io_seconds", s.io_seconds);
-  field("seconds_per_iteration", s.seconds_per_iteration);
-  field("communicated_bytes_per_iteration", s.communicated_bytes_per_iteration);
-  field("peak_memory_bytes", peaks.str());
-  json << "\n}\n";
-  return json.str();
+  // Text that is not UTF-8 is written with U+FFFD in its place rather than refused.
+  return json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace mpinmf

@@ -2,12 +2,11 @@
 
 #include <array>
 #include <filesystem>
-#include <iomanip>
 #include <new>
 #include <optional>
-#include <sstream>
 #include <type_traits>
 
+#include "core/bytes.hpp"
 #include "core/fault_injection.hpp"
 #include "core/resources.hpp"
 #include "io/hdf5_handle.hpp"
@@ -91,13 +90,11 @@ DenseRows<Scalar> read_dense_block(const Communicator& comm, const std::string& 
       block.resize(rows.size(), wanted_columns.size());
       advise_large_pages(block.data(), static_cast<std::size_t>(block.size()) * sizeof(Scalar));
     } catch (const std::bad_alloc&) {
-      std::ostringstream message;
-      message << where(path, dataset) << ": out of memory allocating rows " << rows.begin << " to "
-              << rows.end - 1 << " (" << std::setprecision(3)
-              << static_cast<double>(rows.size()) * static_cast<double>(wanted_columns.size()) *
-                     sizeof(Scalar) / (1024.0 * 1024.0 * 1024.0)
-              << " GiB); use more ranks or nodes";
-      throw Error(message.str());
+      const double bytes = static_cast<double>(rows.size()) *
+                           static_cast<double>(wanted_columns.size()) * sizeof(Scalar);
+      throw Error(where(path, dataset) + ": out of memory allocating rows " +
+                  std::to_string(rows.begin) + " to " + std::to_string(rows.end - 1) + " (" +
+                  format_bytes(bytes) + "); use more ranks or nodes");
     }
     selection = select_block(data.get(), rows, wanted_columns);
   });

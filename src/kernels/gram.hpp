@@ -2,8 +2,8 @@
 // Grams of the factors' thin sides (k × k): WᵀW and H Hᵀ, formed every iteration. BLAS's
 // SYRK forms one triangle, half a GEMM's work, and the other is mirrored. H Hᵀ is summed
 // over the rank's threads' shares of H's columns, each on one thread: a threaded BLAS call
-// for this small product cost more in waking BLAS's threads than in arithmetic (1.7 ms
-// against 0.2 ms at k = 50, n = 2000, 1 rank × 2 threads).
+// for this small product measured costlier, spending more in waking BLAS's threads than in
+// arithmetic.
 
 #include <algorithm>
 #include <type_traits>
@@ -28,9 +28,9 @@ inline constexpr Index kFloatGramColumns = 256;
 /// `gram` = X Xᵀ for the k × c matrix X (double or float), its columns shared among the
 /// rank's threads; the shares' Grams are added in share order, so the result does not depend
 /// on scheduling. The result is double either way: a float X's Gram is summed in float over
-/// blocks of kFloatGramColumns columns only (SSYRK, 2.3× faster than widening X to double for
-/// DSYRK: 0.6 against 1.4 ms for WᵀW at k = 50, 20000 rows, 2 threads), and the blocks' Grams
-/// in double, since the Grams decide the objective (engine/frobenius_loop.cpp).
+/// blocks of kFloatGramColumns columns only (SSYRK, measured much faster than widening X to
+/// double for DSYRK), and the blocks' Grams in double, since the Grams decide the objective
+/// (engine/frobenius_loop.cpp).
 template <typename Wide>
 void form_gram_in_shares(const Eigen::MatrixBase<Wide>& X, Eigen::Ref<Matrix> gram) {
   using Scalar = typename Wide::Scalar;

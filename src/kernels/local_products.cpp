@@ -45,15 +45,15 @@ struct ColumnRange {
 // Each nonzero reads (V Hᵀ) or updates (Wᵀ V) one k-long column of a factor-sized array at
 // a random place: an L1 miss whose address is known from the column index long before it is
 // needed. Fetching the column of the nonzero this many places ahead hides that latency
-// (measured 1.5× on V Hᵀ and 1.2× on Wᵀ V at k = 20; 4 to 16 all do about as well).
+// (measured faster on both products; any distance from 4 to 16 does about as well).
 constexpr std::int64_t kPrefetchDistance = 8;
 constexpr std::ptrdiff_t kCacheLine = 64;
 
 // The kernels are compiled for each k up to kWidestCompiled: the row's sums (V Hᵀ) or W's
 // row (Wᵀ V) then stay in vector registers across the row's nonzeros, where a k known only
-// at run time makes the compiler load and store them for every nonzero (measured 1.2–1.4×
-// on V Hᵀ at k = 7 and 20). From k = 32 on the two measured the same; wider k takes the
-// run-time kernel (Width 0).
+// at run time makes the compiler load and store them for every nonzero (measured slower on
+// V Hᵀ at small k). From k = 32 on the two measured the same; wider k takes the run-time
+// kernel (Width 0). README, "Sparse input performance".
 constexpr int kWidestCompiled = 32;
 
 /// Calls `kernel(std::integral_constant<int, Width>{})` with the Width of `widths` that
@@ -76,7 +76,7 @@ template <typename Kernel>
 
 /// Prefetches the cache lines of `column`'s `width` entries (`Width` when compiled, else
 /// `width`); a fixed count of prefetches when compiled, which the compiler unrolls (a loop
-/// whose count depends on the address measured 2× slower at k = 20).
+/// whose count depends on the address measured much slower).
 template <int ForWrite, int Width, typename Scalar>
 [[gnu::always_inline]] inline void prefetch_column(const Scalar* column, Index width) {
   const auto* bytes = reinterpret_cast<const char*>(column);
@@ -272,19 +272,13 @@ void product_w_transposed_times(const CsrOf<Scalar>& V, const RowsOf<Scalar>& W,
 /// Dense V, V split among the threads (thread_shares.hpp): V Hᵀ by rows, Wᵀ V by V's
 /// columns (or, by the project's kernel, by rows: below), each part a whole block of the
 /// result (measured faster than one BLAS call on all the threads: scripts/bench/run, 1 × 2
-/// against 2 × 1). Each product goes to the project's
-/// kernels (dense_products.hpp) where they measured faster than BLAS, on a CPU they suit:
-/// one thread, AVX-512, a 10000 × 2000 block, k = 50, V in huge pages, seconds per product:
-///
-///              V Hᵀ float     Wᵀ V float     V Hᵀ double    Wᵀ V double
-///   OpenBLAS   0.0183–0.0199  0.0170–0.0191  0.0324–0.0325  0.0325
-///   own        0.0138–0.0150  0.0141–0.0155  0.0417–0.0419  0.0295–0.0298
-///
-/// So double V Hᵀ stays with BLAS. The kernels keep each row's k sums in registers (V Hᵀ) or
-/// reread a chunk of V from L1 for every 6 components (Wᵀ V), which pays while k is small:
-/// the pair's time, 20000 × 2000, 1 × 2 and 2 × 1, BLAS's over theirs, float: k = 4 1.5,
-/// k = 20 1.5–1.6, k = 50 1.1–1.4, k = 64 1.05–1.4, k = 80 1.0–1.2, k = 100 0.88–1.09;
-/// double (their Wᵀ V): k = 4 1.2, k = 32 1.05–1.1, k = 50 1.04–1.07, k = 64 0.95–1.07.
+/// against 2 × 1). Each product goes to the project's kernels (dense_products.hpp) where
+/// they measured faster than BLAS, on a CPU they suit: float V Hᵀ and Wᵀ V in both
+/// precisions; double V Hᵀ measured faster with BLAS, so it stays there. The kernels keep
+/// each row's k sums in registers (V Hᵀ) or reread a chunk of V from L1 for every 6
+/// components (Wᵀ V), which pays while k is small: their lead over BLAS shrinks as k grows,
+/// to none by k = 64 in double and about k = 100 in float, hence this bound. The figures:
+/// README, "Kernels that read V in place".
 constexpr Index kOwnKernelsUpToK = 64;
 
 /// mpinmf_gemm_pair_eigen builds this file to time Eigen's own GEMM, so it keeps these kernels
@@ -307,8 +301,9 @@ bool own_kernel_w_transposed_times(Index k) {
 
 /// BLAS forms each part in the layout where V is the operand it packs in cache-sized panels
 /// and reuses across the k-wide side (V Hᵀ column-major, Wᵀ V row-major), into scratch:
-/// OpenBLAS took 1.7× and 1.4× less time that way than writing the other layout. The part is
-/// then copied into `out`; the own Wᵀ V kernel writes the same row-major scratch.
+/// OpenBLAS measured much faster that way than writing the other layout (README,
+/// "Performance"). The part is then copied into `out`; the own Wᵀ V kernel writes the same
+/// row-major scratch.
 template <typename Scalar>
 void product_times_h_transposed(const RowsOf<Scalar>& V, const ColumnsOf<Scalar>& H,
                                 DenseScratch<Scalar>& scratch, RowsOf<Scalar>& out) {
@@ -330,9 +325,8 @@ void product_times_h_transposed(const RowsOf<Scalar>& V, const ColumnsOf<Scalar>
 
 /// Wᵀ V by the project's kernel, each thread's block of rows into a partial of its own (the
 /// first thread's is the scratch), the partials then added in thread order. Column ranges
-/// gave the project's kernel little over BLAS on 1 × 2 (each thread reads half of every row):
-/// the pair, float, k = 50, 20000 × 2000, took 0.038 s by columns, 0.033–0.035 by rows, and
-/// 0.030–0.033 on 2 × 1.
+/// gave the project's kernel little over BLAS on 1 × 2, each thread reading half of every
+/// row; rows measured faster, nearer to 2 × 1 (README, "Kernels that read V in place").
 template <typename Scalar>
 void own_w_transposed_times_by_rows(const RowsOf<Scalar>& V, const RowsOf<Scalar>& W,
                                     DenseScratch<Scalar>& scratch, ColumnsOf<Scalar>& out) {

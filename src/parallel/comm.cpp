@@ -1,5 +1,6 @@
 #include "parallel/comm.hpp"
 
+#include <array>
 #include <climits>
 #include <limits>
 #include <new>
@@ -26,9 +27,31 @@ class CommTimer {
   double start_;
 };
 
-void check(int status, const char* what) {
-  if (status != MPI_SUCCESS) {
-    throw Error(std::string("MPI call failed: ") + what);
+/// "MPI_Allreduce failed: MPI_ERR_COUNT: invalid count argument".
+std::string mpi_failure(int status, const char* what) {
+  std::array<char, MPI_MAX_ERROR_STRING> reason{};
+  int length = 0;
+  if (MPI_Error_string(status, reason.data(), &length) != MPI_SUCCESS) {
+    return std::string(what) + " failed: MPI error " + std::to_string(status);
+  }
+  return std::string(what) + " failed: " + std::string(reason.data(), length);
+}
+
+void check_status(int status, const char* what, MpiFailureHandler on_failure) {
+  if (status == MPI_SUCCESS) {
+    return;
+  }
+  const std::string message = mpi_failure(status, what);
+  if (on_failure != nullptr) {
+    on_failure(message);
+  }
+  throw MpiError(message);
+}
+
+/// A destructor cannot throw: it tells the handler, if any, and otherwise goes on.
+void report_status(int status, const char* what, MpiFailureHandler on_failure) {
+  if (status != MPI_SUCCESS && on_failure != nullptr) {
+    on_failure(mpi_failure(status, what));
   }
 }
 
@@ -41,19 +64,25 @@ int to_int(Index value, const char* what) {
 
 }  // namespace
 
-Communicator::Communicator(MPI_Comm comm) : comm_(comm) {
-  MPI_Comm_rank(comm_, &rank_);
-  MPI_Comm_size(comm_, &size_);
+Communicator::Communicator(MPI_Comm comm, MpiFailureHandler on_failure)
+    : comm_(comm), on_failure_(on_failure) {
+  check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
+  check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
 }
 
 Communicator::~Communicator() {
   if (owned_ && comm_ != MPI_COMM_NULL) {
-    MPI_Comm_free(&comm_);
+    report_status(MPI_Comm_free(&comm_), "MPI_Comm_free", on_failure_);
   }
+}
+
+void Communicator::check(int status, const char* what) const {
+  check_status(status, what, on_failure_);
 }
 
 Communicator::Communicator(Communicator&& other) noexcept
     : comm_(std::exchange(other.comm_, MPI_COMM_NULL)),
+      on_failure_(other.on_failure_),
       owned_(std::exchange(other.owned_, false)),
       rank_(other.rank_),
       size_(other.size_),
@@ -63,7 +92,7 @@ Communicator::Communicator(Communicator&& other) noexcept
 Communicator Communicator::split(int color) const {
   MPI_Comm sub = MPI_COMM_NULL;
   check(MPI_Comm_split(comm_, color, rank_, &sub), "MPI_Comm_split");
-  Communicator result(sub);
+  Communicator result(sub, on_failure_);
   result.owned_ = true;
   return result;
 }
@@ -73,8 +102,9 @@ int Communicator::ranks_on_node() const {
   check(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
         "MPI_Comm_split_type");
   int count = 1;
-  MPI_Comm_size(node, &count);
-  MPI_Comm_free(&node);
+  const int sized = MPI_Comm_size(node, &count);
+  check(MPI_Comm_free(&node), "MPI_Comm_free");
+  check(sized, "MPI_Comm_size");
   return count;
 }
 
@@ -91,9 +121,10 @@ void Communicator::agree(const std::optional<LocalFailure>& local) const {
   }
   std::string message = (first.rank == rank_ && local) ? local->message : std::string();
   long length = static_cast<long>(message.size());
-  MPI_Bcast(&length, 1, MPI_LONG, first.rank, comm_);
+  check(MPI_Bcast(&length, 1, MPI_LONG, first.rank, comm_), "MPI_Bcast");
   message.resize(static_cast<std::size_t>(length));
-  MPI_Bcast(message.data(), static_cast<int>(length), MPI_CHAR, first.rank, comm_);
+  check(MPI_Bcast(message.data(), static_cast<int>(length), MPI_CHAR, first.rank, comm_),
+        "MPI_Bcast");
   throw AgreedError(message, first.rank);
 }
 
@@ -101,6 +132,8 @@ void Communicator::run_agreed(const std::function<void()>& step) const {
   std::optional<LocalFailure> failure;
   try {
     step();
+  } catch (const MpiError&) {
+    throw;  // the other ranks may be inside the call that failed: agreeing could hang
   } catch (const std::bad_alloc&) {
     failure = LocalFailure{"out of memory", 0};
   } catch (const std::exception& error) {
@@ -168,12 +201,13 @@ std::vector<std::byte> Communicator::exchange_records(
   MPI_Datatype record = MPI_DATATYPE_NULL;
   check(MPI_Type_contiguous(to_int(static_cast<Index>(record_bytes), "record"), MPI_BYTE, &record),
         "MPI_Type_contiguous");
-  MPI_Type_commit(&record);
+  check(MPI_Type_commit(&record), "MPI_Type_commit");
   const int status = MPI_Alltoallv(send_buffer.data(), send_counts.data(), send_offsets.data(),
                                    record, receive_buffer.data(), receive_counts.data(),
                                    receive_offsets.data(), record, comm_);
-  MPI_Type_free(&record);
+  const int freed = MPI_Type_free(&record);
   check(status, "MPI_Alltoallv");
+  check(freed, "MPI_Type_free");
   return receive_buffer;
 }
 
@@ -244,11 +278,13 @@ PendingCollective Communicator::start_sum(double* values, Index count) {
   check(MPI_Iallreduce(MPI_IN_PLACE, values, to_int(count, "sum"), MPI_DOUBLE, MPI_SUM, comm_,
                        &request),
         "MPI_Iallreduce");
-  return {request, seconds_};
+  return {request, seconds_, on_failure_};
 }
 
 PendingCollective::PendingCollective(PendingCollective&& other) noexcept
-    : request_(std::exchange(other.request_, MPI_REQUEST_NULL)), seconds_(other.seconds_) {}
+    : request_(std::exchange(other.request_, MPI_REQUEST_NULL)),
+      seconds_(other.seconds_),
+      on_failure_(other.on_failure_) {}
 
 void PendingCollective::wait() {
   if (request_ == MPI_REQUEST_NULL) {
@@ -256,12 +292,12 @@ void PendingCollective::wait() {
   }
   double unused_bytes = 0.0;
   CommTimer timer(*seconds_, unused_bytes, 0.0);
-  check(MPI_Wait(&request_, MPI_STATUS_IGNORE), "MPI_Wait");
+  check_status(MPI_Wait(&request_, MPI_STATUS_IGNORE), "MPI_Wait", on_failure_);
 }
 
 PendingCollective::~PendingCollective() {
   if (request_ != MPI_REQUEST_NULL) {
-    MPI_Wait(&request_, MPI_STATUS_IGNORE);
+    report_status(MPI_Wait(&request_, MPI_STATUS_IGNORE), "MPI_Wait", on_failure_);
   }
 }
 
@@ -274,15 +310,15 @@ std::vector<double> Communicator::gather_to_root(double value) {
 
 std::string Communicator::broadcast(const std::string& text) const {
   long length = static_cast<long>(text.size());
-  MPI_Bcast(&length, 1, MPI_LONG, 0, comm_);
+  check(MPI_Bcast(&length, 1, MPI_LONG, 0, comm_), "MPI_Bcast");
   std::string result = is_root() ? text : std::string(static_cast<std::size_t>(length), '\0');
-  MPI_Bcast(result.data(), static_cast<int>(length), MPI_CHAR, 0, comm_);
+  check(MPI_Bcast(result.data(), static_cast<int>(length), MPI_CHAR, 0, comm_), "MPI_Bcast");
   return result;
 }
 
 void Communicator::barrier() {
   CommTimer timer(seconds_, bytes_, 0.0);
-  MPI_Barrier(comm_);
+  check(MPI_Barrier(comm_), "MPI_Barrier");
 }
 
 }  // namespace mpinmf

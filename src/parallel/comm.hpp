@@ -28,12 +28,20 @@ struct LocalFailure {
   std::int64_t order = 0;
 };
 
+/// What a Communicator does with a failed MPI call's message ("MPI_Allreduce failed: " and
+/// MPI's reason) before it throws MpiError. The program passes one that reports and calls
+/// MPI_Abort at once: throwing would unwind through destructors that wait on the other ranks
+/// (an HDF5 file's collective close, a pending collective), and those ranks may be inside the
+/// call that failed, so the run would hang instead of ending.
+using MpiFailureHandler = void (*)(const std::string& message);
+
 /// A collective every rank has started and that completes at wait(): the rank computes
 /// meanwhile, leaving the collective's buffer alone until then. The seconds spent starting
 /// and waiting count as communication. Destroying it unwaited waits.
 class PendingCollective {
  public:
-  PendingCollective(MPI_Request request, double& seconds) : request_(request), seconds_(&seconds) {}
+  PendingCollective(MPI_Request request, double& seconds, MpiFailureHandler on_failure = nullptr)
+      : request_(request), seconds_(&seconds), on_failure_(on_failure) {}
   ~PendingCollective();
   PendingCollective(const PendingCollective&) = delete;
   PendingCollective& operator=(const PendingCollective&) = delete;
@@ -45,12 +53,15 @@ class PendingCollective {
  private:
   MPI_Request request_ = MPI_REQUEST_NULL;
   double* seconds_;
+  MpiFailureHandler on_failure_;
 };
 
 class Communicator {
  public:
-  /// Wraps, without owning, an existing communicator (MPI_COMM_WORLD, usually).
-  explicit Communicator(MPI_Comm comm);
+  /// Wraps, without owning, an existing communicator (MPI_COMM_WORLD, usually), leaving its
+  /// error handler as it is. A failed MPI call reaches `on_failure` (if given), then throws
+  /// MpiError; under MPI_ERRORS_ARE_FATAL, MPI's default, MPI aborts before either.
+  explicit Communicator(MPI_Comm comm, MpiFailureHandler on_failure = nullptr);
   ~Communicator();
   Communicator(const Communicator&) = delete;
   Communicator& operator=(const Communicator&) = delete;
@@ -58,7 +69,7 @@ class Communicator {
   Communicator& operator=(Communicator&&) = delete;
 
   /// Splits into sub-communicators by `color` (a collective call); the result owns its
-  /// communicator.
+  /// communicator, which inherits this one's MPI error handler and `on_failure`.
   [[nodiscard]] Communicator split(int color) const;
 
   [[nodiscard]] int rank() const { return rank_; }
@@ -73,7 +84,8 @@ class Communicator {
   /// whose failure came first. A collective: every rank must call it.
   void agree(const std::optional<LocalFailure>& local) const;
 
-  /// Runs `step` locally, turns any exception it throws into a failure, and agrees.
+  /// Runs `step` locally, turns any exception it throws into a failure, and agrees; all but
+  /// MpiError, which it lets through, since no collective may follow a failed MPI call.
   void run_agreed(const std::function<void()>& step) const;
 
   /// In-place element-wise sum over ranks.
@@ -138,7 +150,11 @@ class Communicator {
   std::vector<std::byte> exchange_records(const std::vector<std::span<const std::byte>>& outgoing,
                                           std::size_t record_bytes);
 
+  /// Nothing when `status` is MPI_SUCCESS; else on_failure_, then MpiError naming `what`.
+  void check(int status, const char* what) const;
+
   MPI_Comm comm_;
+  MpiFailureHandler on_failure_ = nullptr;
   bool owned_ = false;
   int rank_ = 0;
   int size_ = 1;

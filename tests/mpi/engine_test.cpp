@@ -3,12 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "commands/project.hpp"
 #include "engine/normalize.hpp"
 #include "mpinmf/error.hpp"
+#include "parallel/comm.hpp"
 #include "rules/multiplicative.hpp"
 #include "rules/projected_gradient.hpp"
 #include "test_problems.hpp"
@@ -291,6 +294,57 @@ TEST_F(EngineTest, NonFiniteValuesStopEveryRankWithOneError) {
     EXPECT_NE(std::string(error.what()).find("holds NaN"), std::string::npos) << error.what();
     EXPECT_NE(std::string(error.what()).find("iteration 1"), std::string::npos) << error.what();
   }
+}
+
+// A failed MPI call, on a copy of the world that returns errors (the tests' own world keeps
+// MPI's fatal default). A negative count is refused by every rank's MPI before it
+// communicates, so every rank fails alike.
+
+MPI_Comm copy_returning_errors() {
+  MPI_Comm copy = MPI_COMM_NULL;
+  MPI_Comm_dup(MPI_COMM_WORLD, &copy);
+  MPI_Comm_set_errhandler(copy, MPI_ERRORS_RETURN);
+  return copy;
+}
+
+std::string failure_seen;
+void remember_failure(const std::string& message) { failure_seen = message; }
+
+TEST(MpiFailure, ThrowsMpiErrorNamingTheCallAndMpisReason) {
+  MPI_Comm copy = copy_returning_errors();
+  {
+    Communicator comm(copy);
+    double value = 1.0;
+    try {
+      comm.sum(&value, -1);
+      ADD_FAILURE() << "the failed MPI_Allreduce went unnoticed";
+    } catch (const MpiError& error) {
+      std::array<char, MPI_MAX_ERROR_STRING> reason{};
+      int length = 0;
+      MPI_Error_string(MPI_ERR_COUNT, reason.data(), &length);
+      EXPECT_EQ(std::string(error.what()),
+                "MPI_Allreduce failed: " + std::string(reason.data(), length));
+    }
+    // Never agreed on: the other ranks could be waiting inside the call that failed.
+    EXPECT_THROW(comm.run_agreed([&] { comm.sum(&value, -1); }), MpiError);
+  }
+  MPI_Comm_free(&copy);
+}
+
+TEST(MpiFailure, ReachesTheHandlerFirstAlsoOnSplitCommunicators) {
+  MPI_Comm copy = copy_returning_errors();
+  {
+    Communicator comm(copy, remember_failure);
+    Communicator part = comm.split(comm.rank() % 2);
+    double value = 1.0;
+    failure_seen.clear();
+    EXPECT_THROW(comm.sum(&value, -1), MpiError);
+    EXPECT_EQ(failure_seen.rfind("MPI_Allreduce failed: ", 0), 0U) << failure_seen;
+    failure_seen.clear();
+    EXPECT_THROW(part.sum(&value, -1), MpiError);  // the split inherits MPI_ERRORS_RETURN
+    EXPECT_EQ(failure_seen.rfind("MPI_Allreduce failed: ", 0), 0U) << failure_seen;
+  }
+  MPI_Comm_free(&copy);
 }
 
 }  // namespace

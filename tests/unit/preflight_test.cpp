@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "core/bytes.hpp"
+
 namespace mpinmf {
 namespace {
 
@@ -217,6 +219,17 @@ TEST(ReadableBytes, PicksAUnitPeopleRead) {
   EXPECT_EQ(readable_bytes(static_cast<std::int64_t>(12.4 * static_cast<double>(kGiB))),
             "12.4 GiB");
   EXPECT_EQ(readable_bytes(2048 * kGiB), "2.0 TiB");
+}
+
+TEST(FormatBytes, PicksTheLargestBinaryUnit) {
+  EXPECT_EQ(format_bytes(512), "512 bytes");
+  EXPECT_EQ(format_bytes(1023), "1023 bytes");
+  EXPECT_EQ(format_bytes(1024), "1 KiB");
+  EXPECT_EQ(format_bytes(1536), "2 KiB");
+  EXPECT_EQ(format_bytes(300.0 * kMiB), "300 MiB");
+  EXPECT_EQ(format_bytes(12.4 * kGiB), "12.4 GiB");
+  EXPECT_EQ(format_bytes(1.5 * kGiB), "1.5 GiB");
+  EXPECT_EQ(format_bytes(2048.0 * kGiB), "2.0 TiB");
 }
 
 // Where the available memory comes from.
