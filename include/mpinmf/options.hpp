@@ -12,11 +12,40 @@
 
 namespace mpinmf {
 
+/// The update rules. A rule is a value here, a row of `kAlgorithms` below, a row of the
+/// rule registry (rules/registry.cpp) and its own files (docs/architecture.md).
 enum class Algorithm { multiplicative, projected_gradient, hals, anls_bpp, kullback_leibler };
 
-/// "mu", "pgd", "hals", "anls-bpp" or "kl" as users type them; throws Error for anything else.
+/// A rule as users meet it: its name on the command line and its line of --help.
+struct AlgorithmInfo {
+  Algorithm algorithm;
+  const char* name;
+  const char* help;
+};
+
+inline constexpr AlgorithmInfo kAlgorithms[] = {
+    {Algorithm::multiplicative, "mu",
+     "Lee & Seung's multiplicative updates, the reference (R's NMF \"lee\"): simple, slow to "
+     "converge (thousands of iterations for a tight fit)."},
+    {Algorithm::projected_gradient, "pgd",
+     "projected gradient with an L2 penalty λ (--lambda); the step adapts to the data unless "
+     "--learning-rate fixes it."},
+    {Algorithm::hals, "hals",
+     "hierarchical alternating least squares, several cheap sweeps over the components per "
+     "iteration: fast, the usual first choice."},
+    {Algorithm::anls_bpp, "anls-bpp",
+     "alternating non-negative least squares, each half solved exactly by block principal "
+     "pivoting: fewest iterations, the most accurate, best for small k."},
+    {Algorithm::kullback_leibler, "kl",
+     "multiplicative updates for the Kullback–Leibler divergence D(V ‖ WH), for counts "
+     "(Poisson noise): single-cell, text, ratings."},
+};
+
+/// A rule's name as users type it ("mu", "hals", …); throws Error for anything else.
 Algorithm parse_algorithm(const std::string& name);
 std::string algorithm_name(Algorithm algorithm);
+/// "mu, pgd, hals, anls-bpp or kl": the names as the help and messages list them.
+std::string algorithm_choices();
 
 /// How V is stored (see io/input.hpp); `automatic` decides from the file.
 enum class InputFormat { automatic, dense, csr, csc, h5ad, tenx, matrix_market };

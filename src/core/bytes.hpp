@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <concepts>
 #include <iomanip>
 #include <sstream>
 #include <string>
@@ -32,6 +33,12 @@ inline std::string format_bytes(double bytes) {
     text << std::setprecision(unit->decimals) << bytes / unit->size << " " << unit->name;
   }
   return text.str();
+}
+
+/// The same for a count of bytes.
+template <std::integral Count>
+std::string format_bytes(Count bytes) {
+  return format_bytes(static_cast<double>(bytes));
 }
 
 }  // namespace mpinmf

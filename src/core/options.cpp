@@ -3,45 +3,35 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <iterator>
 #include <utility>
 
 #include "mpinmf/error.hpp"
 
 namespace mpinmf {
 
+std::string algorithm_choices() {
+  std::string listed;
+  const std::size_t count = std::size(kAlgorithms);
+  for (std::size_t i = 0; i < count; ++i) {
+    listed += (i == 0 ? "" : i + 1 == count ? " or " : ", ") + std::string(kAlgorithms[i].name);
+  }
+  return listed;
+}
+
 Algorithm parse_algorithm(const std::string& name) {
-  if (name == "mu") {
-    return Algorithm::multiplicative;
+  const auto* found = std::ranges::find_if(
+      kAlgorithms, [&](const AlgorithmInfo& info) { return name == info.name; });
+  if (found == std::end(kAlgorithms)) {
+    throw Error("--algorithm: unknown rule '" + name + "' (choose " + algorithm_choices() + ")");
   }
-  if (name == "pgd") {
-    return Algorithm::projected_gradient;
-  }
-  if (name == "hals") {
-    return Algorithm::hals;
-  }
-  if (name == "anls-bpp") {
-    return Algorithm::anls_bpp;
-  }
-  if (name == "kl") {
-    return Algorithm::kullback_leibler;
-  }
-  throw Error("--algorithm: unknown rule '" + name + "' (choose mu, pgd, hals, anls-bpp or kl)");
+  return found->algorithm;
 }
 
 std::string algorithm_name(Algorithm algorithm) {
-  switch (algorithm) {
-    case Algorithm::multiplicative:
-      return "mu";
-    case Algorithm::projected_gradient:
-      return "pgd";
-    case Algorithm::hals:
-      return "hals";
-    case Algorithm::anls_bpp:
-      return "anls-bpp";
-    case Algorithm::kullback_leibler:
-      return "kl";
-  }
-  return "unknown";
+  const auto* found = std::ranges::find_if(
+      kAlgorithms, [&](const AlgorithmInfo& info) { return info.algorithm == algorithm; });
+  return found == std::end(kAlgorithms) ? "unknown" : found->name;
 }
 
 namespace {

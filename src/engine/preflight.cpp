@@ -9,15 +9,15 @@
 #include <climits>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <sstream>
 
+#include "core/bytes.hpp"
 #include "engine/frobenius_loop.hpp"
 #include "engine/loop_control.hpp"
 #include "kernels/local_products.hpp"
 #include "mpinmf/error.hpp"
 #include "rules/kullback_leibler.hpp"
-#include "rules/nnls_bpp.hpp"
+#include "rules/registry.hpp"
 #include "starts/nndsvd.hpp"
 
 namespace mpinmf {
@@ -26,7 +26,6 @@ namespace {
 constexpr std::int64_t kKiB = 1024;
 constexpr std::int64_t kMiB = 1024 * kKiB;
 constexpr std::int64_t kGiB = 1024 * kMiB;
-constexpr std::int64_t kTiB = 1024 * kGiB;
 
 // The process before it holds any matrix: MPI with its shared-memory transport, HDF5,
 // OpenBLAS and the C++ runtime. Measured at 26.5 MiB per rank (peak of a 200 × 100 run on 1
@@ -71,25 +70,6 @@ std::int64_t blas_packing_bytes(int threads, Index width, Index long_side) {
                   kBlasBufferBytes * std::max<std::int64_t>(1, threads));
 }
 
-/// What a Frobenius rule allocates to update a factor of `columns` columns (the transposed
-/// factor, k × c), beyond the factor and its inputs.
-std::int64_t rule_scratch_bytes(Algorithm algorithm, Index k, Index columns) {
-  switch (algorithm) {
-    case Algorithm::multiplicative:
-    case Algorithm::projected_gradient:
-      return doubles(k * columns);  // the denominator, or the gradient
-    case Algorithm::hals:
-      return doubles(columns);  // one row of steps
-    case Algorithm::anls_bpp:
-      // The solver's own, and the product shifted by the L1 penalty (counted whether or not
-      // there is one: it is small beside V).
-      return nnls_bpp_allocated_bytes(k, columns) + doubles(k * columns);
-    case Algorithm::kullback_leibler:
-      break;
-  }
-  return 0;
-}
-
 /// The alternating loop of the Frobenius rules (engine/frobenius_loop.cpp).
 std::int64_t frobenius_loop_bytes(const Workload& workload, Index rows_here, Index own_columns) {
   const Index k = workload.components;
@@ -113,7 +93,7 @@ std::int64_t frobenius_loop_bytes(const Workload& workload, Index rows_here, Ind
   // factor and product), or the exact residual's block of rows and its product.
   const auto rule_bytes = [&](Index columns) {
     const bool widened = value_bytes < 8 && workload.algorithm == Algorithm::anls_bpp;
-    return rule_scratch_bytes(workload.algorithm, k, columns) +
+    return rule_entry(workload.algorithm).scratch_bytes(k, columns) +
            (widened ? doubles(2 * k * columns) : 0);
   };
   const std::int64_t passing =
@@ -177,7 +157,7 @@ std::string what_would_fit(const Workload& workload, const NodeMemory& node) {
   // The least a rank can need: one row of V each, on as many ranks as there are rows.
   const std::int64_t least = estimate_rank_memory(workload, 1, most_useful_ranks(workload)).total();
   return "even one row of V per rank would not fit on a node like this one (every rank needs " +
-         readable_bytes(least) + " or more, for H, the k × n products and the history of up to " +
+         format_bytes(least) + " or more, for H, the k × n products and the history of up to " +
          std::to_string(workload.max_iterations) +
          " iterations); use a machine with more memory, or a smaller --rank or --max-iter";
 }
@@ -369,13 +349,13 @@ std::optional<std::string> memory_shortfall(const Workload& workload, Index larg
     return std::nullopt;
   }
   std::ostringstream message;
-  message << "not enough memory: each rank needs about " << readable_bytes(need.total())
-          << " (V block " << readable_bytes(need.v_block) << ", factors "
-          << readable_bytes(need.factors) << ", workspace " << readable_bytes(need.workspace)
-          << ", MPI and libraries " << readable_bytes(need.process) << ") but node " << node.name
-          << " has " << readable_bytes(node.available) << " available";
+  message << "not enough memory: each rank needs about " << format_bytes(need.total())
+          << " (V block " << format_bytes(need.v_block) << ", factors "
+          << format_bytes(need.factors) << ", workspace " << format_bytes(need.workspace)
+          << ", MPI and libraries " << format_bytes(need.process) << ") but node " << node.name
+          << " has " << format_bytes(node.available) << " available";
   if (ranks_here > 1) {
-    message << " for its " << ranks_here << " ranks (" << readable_bytes(share) << " each)";
+    message << " for its " << ranks_here << " ranks (" << format_bytes(share) << " each)";
   }
   message << "; " << what_would_fit(workload, node)
           << " (--skip-resource-check runs anyway, if the estimate is too cautious)";
@@ -496,8 +476,8 @@ std::optional<std::string> disk_shortfall(const std::string& output, std::int64_
   if (needed <= free) {
     return std::nullopt;
   }
-  return "not enough disk space: writing " + output + " needs about " + readable_bytes(needed) +
-         " but its file system has " + readable_bytes(free) +
+  return "not enough disk space: writing " + output + " needs about " + format_bytes(needed) +
+         " but its file system has " + format_bytes(free) +
          " free; free some space or write elsewhere (--skip-resource-check runs anyway)";
 }
 
@@ -524,26 +504,6 @@ void check_disk_space(Communicator& comm, const std::string& output, std::int64_
       throw Error(*shortfall);
     }
   });
-}
-
-std::string readable_bytes(std::int64_t bytes) {
-  std::ostringstream text;
-  const auto in = [&](std::int64_t unit) {
-    return static_cast<double>(bytes) / static_cast<double>(unit);
-  };
-  // Whole MiB and KiB read well; GiB and TiB need a decimal.
-  if (bytes >= kTiB) {
-    text << std::fixed << std::setprecision(1) << in(kTiB) << " TiB";
-  } else if (bytes >= kGiB) {
-    text << std::fixed << std::setprecision(1) << in(kGiB) << " GiB";
-  } else if (bytes >= kMiB) {
-    text << std::fixed << std::setprecision(0) << in(kMiB) << " MiB";
-  } else if (bytes >= kKiB) {
-    text << std::fixed << std::setprecision(0) << in(kKiB) << " KiB";
-  } else {
-    text << bytes << " bytes";
-  }
-  return text.str();
 }
 
 }  // namespace mpinmf

@@ -129,7 +129,4 @@ std::optional<std::int64_t> free_disk_bytes(const std::string& folder);
 /// every rank throws the same AgreedError when it does not fit.
 void check_disk_space(Communicator& comm, const std::string& output, std::int64_t bytes_needed);
 
-/// "12.4 GiB", "310 MiB", "12 KiB": sizes as people read them.
-std::string readable_bytes(std::int64_t bytes);
-
 }  // namespace mpinmf

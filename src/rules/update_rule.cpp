@@ -6,11 +6,7 @@
 
 #include "core/resources.hpp"
 #include "core/thread_shares.hpp"
-#include "mpinmf/error.hpp"
-#include "rules/anls_bpp.hpp"
 #include "rules/column_blocks.hpp"
-#include "rules/hals.hpp"
-#include "rules/multiplicative.hpp"
 #include "rules/projected_gradient.hpp"
 
 namespace mpinmf {
@@ -87,29 +83,5 @@ double UpdateRule::update_in_parts(Eigen::Ref<ColumnsOf<Scalar>> factor,
   return std::accumulate(squared_norms.begin(), squared_norms.end(), 0.0);
 }
 // NOLINTEND(performance-unnecessary-value-param)
-
-std::unique_ptr<UpdateRule> make_update_rule(const RuleSettings& settings, Index rows,
-                                             Index columns, Index rank, std::int64_t nonzeros) {
-  switch (settings.algorithm) {
-    case Algorithm::multiplicative:
-      return std::make_unique<MultiplicativeRule>(settings.delta);
-    case Algorithm::projected_gradient:
-      return std::make_unique<ProjectedGradientRule>(settings.learning_rate);
-    case Algorithm::hals: {
-      const int sweeps =
-          settings.inner_sweeps > 0
-              ? settings.inner_sweeps
-              : automatic_hals_sweeps(rows, columns, rank,
-                                      nonzeros > 0 ? nonzeros : std::int64_t{rows} * columns);
-      return std::make_unique<HalsRule>(sweeps);
-    }
-    case Algorithm::anls_bpp:
-      return std::make_unique<AnlsBppRule>();
-    case Algorithm::kullback_leibler:
-      break;  // not a Frobenius rule: it has a loop of its own (engine_kl)
-  }
-  throw Error("make_update_rule: " + algorithm_name(settings.algorithm) +
-              " is not a rule of the Frobenius loop");
-}
 
 }  // namespace mpinmf

@@ -68,8 +68,9 @@ class UpdateRule {
                                        const Penalty& penalty, GradientAt at) const;
 };
 
-/// The rule `settings` names, for a V of `rows` × `columns` with `nonzeros` stored entries
-/// (0: dense, all of them) and k = `rank`; HALS sizes its sweeps by them.
+/// The rule `settings` names (its row of the registry, rules/registry.cpp), for a V of `rows` ×
+/// `columns` with `nonzeros` stored entries (0: dense, all of them) and k = `rank`; HALS sizes its
+/// sweeps by them.
 std::unique_ptr<UpdateRule> make_update_rule(const RuleSettings& settings, Index rows = 1,
                                              Index columns = 1, Index rank = 1,
                                              std::int64_t nonzeros = 0);

@@ -71,11 +71,9 @@ std::string shared_temporary_folder(Communicator& comm) {
 
 std::vector<RuleSettings> every_algorithm() {
   std::vector<RuleSettings> all;
-  for (const Algorithm algorithm :
-       {Algorithm::multiplicative, Algorithm::projected_gradient, Algorithm::hals,
-        Algorithm::anls_bpp, Algorithm::kullback_leibler}) {
+  for (const AlgorithmInfo& info : kAlgorithms) {
     RuleSettings settings;
-    settings.algorithm = algorithm;
+    settings.algorithm = info.algorithm;
     all.push_back(settings);
   }
   return all;

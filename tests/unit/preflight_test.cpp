@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/bytes.hpp"
+#include "rules/registry.hpp"
 
 namespace mpinmf {
 namespace {
@@ -29,8 +30,7 @@ bool contains(const std::string& text, const std::string& part) {
 // The estimate.
 
 TEST(EstimateRankMemory, GrowsLinearlyWithTheRowsHeld) {
-  for (const Algorithm algorithm : {Algorithm::multiplicative, Algorithm::projected_gradient,
-                                    Algorithm::hals, Algorithm::anls_bpp}) {
+  for (const Algorithm algorithm : frobenius_algorithms()) {
     const Workload workload = dense_workload(1'000'000, 2000, 50, algorithm, 1);
     const auto total = [&](Index rows) { return estimate_rank_memory(workload, rows, 4).total(); };
     // Large enough that the loop, not reading V, sets the workspace: then every term is linear.
@@ -176,7 +176,7 @@ TEST(MemoryShortfall, SaysWhatEachRankNeedsWhatTheNodeHasAndWhatWouldFit) {
   ASSERT_TRUE(message.has_value());
   const MemoryEstimate need = estimate_rank_memory(workload, 1'000'000, 2);
   EXPECT_TRUE(contains(*message, "not enough memory: each rank needs about " +
-                                     readable_bytes(need.total()) + " (V block 7.3 TiB, factors "))
+                                     format_bytes(need.total()) + " (V block 7.3 TiB, factors "))
       << *message;
   EXPECT_TRUE(contains(*message,
                        "but node node7 has 20.0 GiB available for its 2 ranks "
@@ -210,15 +210,6 @@ TEST(MemoryShortfall, SaysWhenNoNumberOfRanksWouldFit) {
   EXPECT_TRUE(contains(*message, "has 16.0 GiB available;")) << *message;
   EXPECT_TRUE(contains(*message, "even one row of V per rank would not fit")) << *message;
   EXPECT_TRUE(contains(*message, "history of up to 500 iterations")) << *message;
-}
-
-TEST(ReadableBytes, PicksAUnitPeopleRead) {
-  EXPECT_EQ(readable_bytes(512), "512 bytes");
-  EXPECT_EQ(readable_bytes(1536), "2 KiB");
-  EXPECT_EQ(readable_bytes(300 * kMiB), "300 MiB");
-  EXPECT_EQ(readable_bytes(static_cast<std::int64_t>(12.4 * static_cast<double>(kGiB))),
-            "12.4 GiB");
-  EXPECT_EQ(readable_bytes(2048 * kGiB), "2.0 TiB");
 }
 
 TEST(FormatBytes, PicksTheLargestBinaryUnit) {

@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include "mpinmf/error.hpp"
 #include "rules/hals.hpp"
 #include "rules/multiplicative.hpp"
 #include "rules/projected_gradient.hpp"
+#include "rules/registry.hpp"
 
 namespace mpinmf {
 namespace {
@@ -219,8 +221,7 @@ TEST(EveryFrobeniusRule, ReportsTheGradientNormOfWhatItReturns) {
   // separately. ANLS solves exactly: its norm is rounding alone, which the parts' order of
   // summation changes; the floor, far below the starting point's norm, allows for that.
   const HalfProblem p(80, 50, 700, 9);
-  for (const Algorithm algorithm : {Algorithm::multiplicative, Algorithm::projected_gradient,
-                                    Algorithm::hals, Algorithm::anls_bpp}) {
+  for (const Algorithm algorithm : frobenius_algorithms()) {
     RuleSettings settings;
     settings.algorithm = algorithm;
     const auto rule = make_update_rule(settings, 80, 700, 50);
@@ -251,8 +252,7 @@ TEST(EveryFrobeniusRule, InSinglePrecisionGivesTheDoubleStepToFloatPrecision) {
   const MatrixF gram = p.gram().cast<float>();
   const MatrixF product = p.product().cast<float>();
   const MatrixF start = p.X.cast<float>();
-  for (const Algorithm algorithm : {Algorithm::multiplicative, Algorithm::projected_gradient,
-                                    Algorithm::hals, Algorithm::anls_bpp}) {
+  for (const Algorithm algorithm : frobenius_algorithms()) {
     RuleSettings settings;
     settings.algorithm = algorithm;
     const auto rule = make_update_rule(settings, 80, 700, 50);
@@ -293,6 +293,34 @@ TEST(MakeUpdateRule, BuildsTheRuleNamed) {
   EXPECT_NE(dynamic_cast<ProjectedGradientRule*>(make_update_rule(settings).get()), nullptr);
   settings.algorithm = Algorithm::hals;
   EXPECT_NE(dynamic_cast<HalsRule*>(make_update_rule(settings).get()), nullptr);
+  settings.algorithm = Algorithm::kullback_leibler;
+  EXPECT_THROW(static_cast<void>(make_update_rule(settings)), Error);
+}
+
+TEST(RuleRegistry, HoldsOneRowForEveryRuleUsersCanName) {
+  // The names users type (options.hpp) and the registry (rules/registry.cpp) list the same
+  // rules in the same order, and every name reads back as its rule.
+  ASSERT_EQ(rule_entries().size(), std::size(kAlgorithms));
+  for (std::size_t i = 0; i < rule_entries().size(); ++i) {
+    const Algorithm algorithm = kAlgorithms[i].algorithm;
+    EXPECT_EQ(rule_entries()[i].algorithm, algorithm) << kAlgorithms[i].name;
+    EXPECT_EQ(&rule_entry(algorithm), &rule_entries()[i]);
+    EXPECT_EQ(parse_algorithm(algorithm_name(algorithm)), algorithm);
+    EXPECT_GT(std::string(kAlgorithms[i].help).size(), 20U) << kAlgorithms[i].name;
+  }
+  EXPECT_EQ(frobenius_algorithms().size(), rule_entries().size() - 1);  // kl has its own loop
+  EXPECT_THROW(static_cast<void>(parse_algorithm("nmf")), Error);
+  EXPECT_EQ(algorithm_choices(), "mu, pgd, hals, anls-bpp or kl");
+}
+
+TEST(RuleRegistry, CountsEachRulesScratchAsItGrowsWithTheColumns) {
+  // The memory pre-check adds these; a rule that allocates per column must say so.
+  for (const Algorithm algorithm : frobenius_algorithms()) {
+    const auto scratch = rule_entry(algorithm).scratch_bytes;
+    EXPECT_GT(scratch(20, 1000), 0) << algorithm_name(algorithm);
+    EXPECT_EQ(scratch(20, 2000) - scratch(20, 1000), scratch(20, 3000) - scratch(20, 2000))
+        << algorithm_name(algorithm);
+  }
 }
 
 }  // namespace
