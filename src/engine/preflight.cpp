@@ -89,12 +89,12 @@ std::int64_t frobenius_loop_bytes(const Workload& workload, Index rows_here, Ind
   const std::int64_t held = value_bytes * (k * n + k * own_columns + rows_here * k) +
                             doubles(5 * k * k) + working_factors + dense_scratch;
   // The largest of what comes and goes: W's gradient and its transpose, either half's rule
-  // scratch (for a single-precision V, anls-bpp's solver works on double copies of the
+  // scratch (for a single-precision V, a rule that works in double does so on copies of the
   // factor and product), or the exact residual's block of rows and its product.
+  const RuleEntry& rule = rule_entry(workload.algorithm);
   const auto rule_bytes = [&](Index columns) {
-    const bool widened = value_bytes < 8 && workload.algorithm == Algorithm::anls_bpp;
-    return rule_entry(workload.algorithm).scratch_bytes(k, columns) +
-           (widened ? doubles(2 * k * columns) : 0);
+    const bool widened = value_bytes < 8 && !rule.works_in_float;
+    return rule.scratch_bytes(k, columns) + (widened ? doubles(2 * k * columns) : 0);
   };
   const std::int64_t passing =
       std::max({value_bytes * 2 * rows_here * k, rule_bytes(rows_here), rule_bytes(own_columns),

@@ -22,13 +22,13 @@ const std::array<RuleEntry, 5> kRules{{
        return std::make_unique<MultiplicativeRule>(settings.delta);
      },
      // The denominator.
-     [](Index k, Index columns) { return doubles(k * columns); }},
+     [](Index k, Index columns) { return doubles(k * columns); }, true},
     {Algorithm::projected_gradient,
      [](const RuleSettings& settings, const RuleSizes& /*sizes*/) -> std::unique_ptr<UpdateRule> {
        return std::make_unique<ProjectedGradientRule>(settings.learning_rate);
      },
      // The gradient.
-     [](Index k, Index columns) { return doubles(k * columns); }},
+     [](Index k, Index columns) { return doubles(k * columns); }, true},
     {Algorithm::hals,
      [](const RuleSettings& settings, const RuleSizes& sizes) -> std::unique_ptr<UpdateRule> {
        const std::int64_t entries =
@@ -39,7 +39,7 @@ const std::array<RuleEntry, 5> kRules{{
                : automatic_hals_sweeps(sizes.rows, sizes.columns, sizes.rank, entries));
      },
      // One row of steps.
-     [](Index /*k*/, Index columns) { return doubles(columns); }},
+     [](Index /*k*/, Index columns) { return doubles(columns); }, true},
     {Algorithm::anls_bpp,
      [](const RuleSettings& /*settings*/, const RuleSizes& /*sizes*/)
          -> std::unique_ptr<UpdateRule> { return std::make_unique<AnlsBppRule>(); },
@@ -47,10 +47,11 @@ const std::array<RuleEntry, 5> kRules{{
      // there is one: it is small beside V).
      [](Index k, Index columns) {
        return nnls_bpp_allocated_bytes(k, columns) + doubles(k * columns);
-     }},
+     },
+     false},
     {Algorithm::kullback_leibler, nullptr,
      // Its loop's buffers are counted with the loop (engine/preflight).
-     [](Index /*k*/, Index /*columns*/) { return std::int64_t{0}; }},
+     [](Index /*k*/, Index /*columns*/) { return std::int64_t{0}; }, false},
 }};
 
 }  // namespace

@@ -27,6 +27,10 @@ struct RuleEntry {
   /// Bytes the rule allocates to update a factor of `columns` columns (k × columns, the
   /// factor transposed for the W half), beyond the factor and its inputs.
   std::int64_t (*scratch_bytes)(Index k, Index columns);
+  /// Whether the rule works in float when the loop does (V held in single precision);
+  /// otherwise UpdateRule's float overload goes through double copies of the factor and
+  /// product, which the pre-check counts.
+  bool works_in_float;
 };
 
 /// Every rule, in the order of `kAlgorithms`.
