@@ -12,11 +12,10 @@
 namespace mpinmf {
 
 /// Columns per block for k rows: about 32 KiB of doubles, within every current core's L1
-/// data cache, where HALS's sweeps run through the block once per component (measured 2×
-/// faster than 64 KiB blocks from L2 at k = 20 and 50). A multiple of 32 columns, so that the
-/// sweeps' widest chunks (32 doubles, hals.cpp) cover it: a narrower chunk has too few
-/// independent sums to hide the multiply-adds' latency (5 sweeps at k = 50 on 10000 columns:
-/// 0.0065 s in 80-column blocks, 0.0058 s in 64-column ones).
+/// data cache, where HALS's sweeps run through the block once per component (measured faster
+/// than blocks twice the size, which fall to L2). A multiple of 32 columns, so that the
+/// sweeps' widest chunks (32 doubles, hals.cpp) cover it: a narrower chunk left over has too
+/// few independent sums to hide the multiply-adds' latency.
 inline Index cache_block_columns(Index rows) {
   constexpr Index kBlockDoubles = 4096;
   constexpr Index kFewestColumns = 16;

@@ -12,9 +12,9 @@ namespace {
 
 /// Columns whose steps one chunk of a sweep keeps in registers while it runs through the
 /// other components: a chunk's sums then cost a load per multiply-add, where sums kept in
-/// memory cost a load and a store (measured on a block that fits L1, column_blocks.hpp: 1.9×
-/// at k = 20 and 2.1× at k = 50 on the sweeps). The narrowest chunk is one 64-byte vector of
-/// columns (8 doubles or 16 floats); wider ones (SweepShape) go first.
+/// memory cost a load and a store, about twice as slow even on a block that fits L1
+/// (column_blocks.hpp). The narrowest chunk is one 64-byte vector of columns (8 doubles or 16
+/// floats); wider ones (SweepShape) go first.
 template <typename Scalar>
 constexpr Index kSweepChunk = kVectorEntries<Scalar>;
 
@@ -31,14 +31,10 @@ struct SweepShape {
   template <typename Scalar>
   static constexpr Index wide_chunk = (ChunkVectors * kSweepChunk<Scalar>);
 };
-/// 5 sweeps at k = 50 on 10000 columns, one thread, double, AVX-512: 0.0052 s one component at
-/// a time in 32-column chunks; in fours 0.0041 (32 columns) and 0.0047 (16); in twos
-/// 0.0046–0.0051 (32) and 0.0054 (16); in eights 0.0049 (32: the sums spill). At k = 20:
-/// 0.0012 s one at a time, 0.0010 in this shape.
+/// AVX-512: fours of 32 columns measured fastest of the shapes tried (ones, twos, fours and
+/// eights of 16 and 32 columns); eights spill the sums.
 using ShapeFor32Registers = SweepShape<4, 4>;
-/// The AVX2 clone on the same CPU and problem: 0.0097 s one component at a time in 32-column
-/// chunks; in fours 0.0089 (32 columns, the sums spill) and 0.0077–0.0083 (16); in twos 0.0072
-/// (16). Float: 0.0052 s one at a time, then 0.0047, 0.0042 and 0.0037.
+/// AVX2: twos of 16 columns measured fastest there, fours of 32 spilling the sums.
 using ShapeFor16Registers = SweepShape<2, 2>;
 
 /// Columns [first, first + Count) of the block (Count fixed when compiled; 0 for the last,
@@ -181,8 +177,7 @@ MPINMF_VECTOR_CLONES void sweep_block(float* X, const float* B, Index k, Index c
 /// `to` = `from`, a block of columns copied row-major, read column after column as it lies
 /// in memory. Eigen would read it in `to`'s order, across the columns, one entry from each:
 /// a block just out of main memory then waits on a cache miss per entry, where reading it in
-/// order lets the hardware prefetch it (HALS's block copies: 1.86% of the dense k = 50
-/// iteration's samples before, 1.55% after; the block written fits L1 either way).
+/// order lets the hardware prefetch it (the block written fits L1 either way).
 template <typename Scalar>
 void copy_row_major(const Eigen::Ref<const ColumnsOf<Scalar>>& from, RowsOf<Scalar>& to) {
   to.resize(from.rows(), from.cols());

@@ -40,9 +40,8 @@ constexpr Index kColumnsPerChunk = 32;
 
 // Rounds of block pivoting before the columns still infeasible go to the active-set method:
 // a round refactors G_FF (p³/3) where an active-set step updates it (p²), and the larger k,
-// the more rounds the pivoting needs. Measured on the dense 20000 × 2000 problem (NNLS time
-// over 19 ANLS iterations from a random start): at k = 50 one round is 15% faster than two;
-// at k = 20 two rounds are 15% faster than one (three: the same as two).
+// the more rounds the pivoting needs. Measured on the speed suite's dense problem from a
+// random start: one round is faster at k = 50, two at k = 20 (three no better than two).
 Index pivoting_rounds(Index k) { return k >= 32 ? 1 : 2; }
 
 using IndexSpan = std::span<const Index>;
@@ -118,7 +117,8 @@ MPINMF_VECTOR_CLONES void forward_substitute(const double* l, Index p, Index ld,
 /// x ← (L Lᵀ)⁻¹ x, for the factor L as forward_substitute takes it. The back substitution
 /// subtracts each solved x_j from the entries above it as soon as it is known (L's row j,
 /// read across), rather than summing row by row: those are independent subtractions where
-/// the sums are one chain of dependent adds, 3× slower at the sizes the solver meets.
+/// the sums are one chain of dependent adds, several times slower at the sizes the solver
+/// meets.
 MPINMF_VECTOR_CLONES void cholesky_solve(const double* l, Index p, Index ld, double* x) {
   forward_substitute(l, p, ld, x);
   for (Index j = p - 1; j >= 0; --j) {
@@ -375,8 +375,8 @@ Matrix BlockPrincipalPivoting::solve(NnlsBppReport* report) {
     // A warm start on a face of x ≥ 0 is the last solution of a nearby problem: its support
     // is nearly right, and the active set, adding or dropping a variable at a time from it,
     // finishes the column for less than a pivoting round's fresh factorisation followed by
-    // the active set from the round's iterate (ANLS's W update at k = 50, 20000 columns, the
-    // tenth iteration, one thread: 0.113 → 0.076 s). A start inside the orthant (an initial
+    // the active set from the round's iterate (measured so on ANLS's W update). A start
+    // inside the orthant (an initial
     // guess) says nothing of the support; block pivoting takes those columns, and those the
     // active set gives back.
     std::vector<Index> from_face;
