@@ -93,24 +93,40 @@ struct StoppingCriteria {
   double time_limit_seconds = 0.0;
 };
 
-struct RunOptions {
+/// The settings every command that reads a matrix shares: where V is (--input, --dataset,
+/// --format), whether to take Vᵀ (--transpose), and how its rows are held once read
+/// (--precision; only the commands that factorize offer it). The commands' options derive
+/// from these groups, so that each is declared, parsed and used once.
+struct InputSettings {
   std::string input;
-  std::string dataset = "/V";
+  std::string dataset = "/V";  // the dataset or group; ignored where the format fixes it
   InputFormat format = InputFormat::automatic;
-  bool transpose = false;  // factor Vᵀ
+  bool transpose = false;  // read Vᵀ
   Precision precision = Precision::double_precision;
+};
+
+/// Where a command writes (--output), and whether it may replace what is there (--overwrite).
+struct OutputSettings {
   std::string output;
   bool overwrite = false;
+};
+
+/// What a command may use of the machine (--threads) and whether it checks first that its
+/// memory and disk suffice (--skip-resource-check).
+struct ResourceSettings {
+  int threads = 0;                   // 0: the cores available to this rank
+  bool skip_resource_check = false;  // run even when the memory or disk check says no
+};
+
+struct RunOptions : InputSettings, OutputSettings, ResourceSettings {
   Index rank = 0;  // k, the number of components
   RuleSettings rule;
   StoppingCriteria stopping;
   std::uint64_t seed = 1;
-  std::string init = "random";       // random, nndsvd, nndsvda or nndsvdar
-  std::string init_file;             // W and H of an earlier run (overrides init)
-  std::string normalize = "none";    // none, l1 or l2: see engine/normalize.hpp
-  int print_every = 50;              // 0 silences progress lines
-  int threads = 0;                   // 0: the cores available to this rank
-  bool skip_resource_check = false;  // run even when the memory or disk check says no
+  std::string init = "random";     // random, nndsvd, nndsvda or nndsvdar
+  std::string init_file;           // W and H of an earlier run (overrides init)
+  std::string normalize = "none";  // none, l1 or l2: see engine/normalize.hpp
+  int print_every = 50;            // 0 silences progress lines
   std::string summary_json;
   std::string command_line;
   std::string checkpoint;            // empty: next to the output (see checkpoint_path)
@@ -131,17 +147,13 @@ void validate(const RuleSettings& rule);
 std::string checkpoint_path(const RunOptions& options);
 
 /// `mpinmf project`: new data expressed in a learned basis.
-struct ProjectOptions {
+/// V' is read as the main command reads V (any format; --precision is not offered).
+struct ProjectOptions : InputSettings, OutputSettings, ResourceSettings {
   std::string model;  // a result file holding /W and /H
-  std::string input;
-  std::string dataset = "/V";
-  std::string output;
-  bool overwrite = false;
   /// columns: new samples as columns of V' (m × n'), solved for H' with W fixed;
   /// rows: new rows of V'' (m'' × n), solved for W'' with H fixed.
   std::string axis = "columns";
   RuleSettings rule;  // its penalties apply
-  int threads = 0;
   std::string command_line;
 };
 
@@ -155,15 +167,11 @@ enum class OutputLayout { automatic, csr, dense };
 OutputLayout parse_output_layout(const std::string& name);
 
 /// `mpinmf convert`: any input mpinmf reads, rewritten as the HDF5 layout it reads fastest.
-struct ConvertOptions {
-  std::string input;
-  std::string dataset = "/V";  // as the main command's --dataset
-  InputFormat format = InputFormat::automatic;
-  bool transpose = false;  // write Vᵀ
-  std::string output;
+/// The input is read in double (--precision is not offered), --transpose writes Vᵀ; --threads
+/// is not offered (nothing is computed).
+struct ConvertOptions : InputSettings, OutputSettings, ResourceSettings {
   std::string output_dataset = "/V";  // the group (CSR) or dataset (dense) to write
   OutputLayout layout = OutputLayout::automatic;
-  bool overwrite = false;
   bool force_dense = false;  // write a dense copy however much larger than the nonzeros
   std::string command_line;
 };
@@ -172,7 +180,7 @@ void validate(const ConvertOptions& options);
 
 /// `mpinmf generate`: a test matrix with planted factors and column clusters
 /// (analysis/synthetic.hpp).
-struct GenerateOptions {
+struct GenerateOptions : OutputSettings {
   Index rows = 0;
   Index columns = 0;
   Index rank = 0;
@@ -180,32 +188,26 @@ struct GenerateOptions {
   double density = 1.0;
   double noise = 0.1;
   std::uint64_t seed = 1;
-  std::string output;
   std::string output_dataset = "/V";
   OutputLayout layout = OutputLayout::automatic;  // csr when density < 1, dense otherwise
-  bool overwrite = false;
   std::string command_line;
 };
 
 void validate(const GenerateOptions& options);
 
 /// `mpinmf survey`: which k? Restarts of every candidate rank, spread over groups of ranks.
-struct SurveyOptions {
-  std::string input;
-  std::string dataset = "/V";
-  InputFormat format = InputFormat::automatic;
-  bool transpose = false;
-  Precision precision = Precision::double_precision;
-  std::string output;
-  bool overwrite = false;
+struct SurveyOptions : InputSettings, OutputSettings, ResourceSettings {
   std::vector<Index> ranks;  // the candidate k, increasing
   int restarts = 20;
   int group_size = 1;  // ranks per group; each group factors whole restarts
-  RuleSettings rule;
-  StoppingCriteria stopping;
+  RuleSettings rule{
+      .algorithm = Algorithm::hals, .learning_rate = std::nullopt, .alpha_H = std::nullopt};
+  StoppingCriteria stopping{.max_iterations = 1000, .tolerance = 1e-5};
   std::uint64_t seed = 1;
+  /// random, or nndsvdar (an SVD-based start whose zeros are filled at random, differently
+  /// for each restart's seed); nndsvd and nndsvda would give every restart the same start.
+  std::string init = "random";
   Index consensus_columns = 4000;  // columns the consensus is computed on, at most
-  int threads = 0;
   std::string command_line;
 };
 

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <deque>
 #include <functional>
 #include <sstream>
+#include <utility>
 
 #include "mpinmf/error.hpp"
 
@@ -30,13 +32,11 @@ Examples:
   mpirun -np 8 mpinmf --input pbmc.h5ad --rank 12 --algorithm hals --output programs.h5 \
          --checkpoint-every 100
 
-New data in a learned basis: mpinmf project --help
-Any input rewritten as the HDF5 layout read fastest (CSR or dense): mpinmf convert --help
-A test matrix with a known answer (planted factors and clusters): mpinmf generate --help
-Which k? Restarts of each candidate, consensus and cophenetic correlation: mpinmf survey --help
-)";
+)";  // then a line per subcommand, from subcommands()
 
-constexpr const char* kFooter = R"(
+// The help's closing sections: the rules and the penalties (the main command and the survey),
+// the penalties alone (project), precision and exit status (the main command).
+constexpr const char* kRulesFooter = R"(
 Rules (the Frobenius rules minimize ½‖V − WH‖² plus the penalties, kl the divergence;
 each never increases its objective):
   mu        Lee & Seung's multiplicative updates, the reference (R's NMF "lee"):
@@ -49,12 +49,16 @@ each never increases its objective):
             principal pivoting: fewest iterations, the most accurate, best for small k.
   kl        multiplicative updates for the Kullback–Leibler divergence D(V ‖ WH),
             for counts (Poisson noise): single-cell, text, ratings.
+)";
 
+constexpr const char* kPenaltiesFooter = R"(
 Penalties (scikit-learn's names and scaling, so settings carry across):
   α_W·ρ·n·‖W‖₁ + ½·α_W·(1 − ρ)·n·‖W‖² + α_H·ρ·m·‖H‖₁ + ½·α_H·(1 − ρ)·m·‖H‖²
   with α = --alpha-W / --alpha-H, ρ = --l1-ratio, V m × n. L1 (ρ = 1) makes factors
   sparse, L2 (ρ = 0) keeps them small.
+)";
 
+constexpr const char* kRunFooter = R"(
 Precision (--precision single): V is held in single precision, and the loop's copies of
 W and H, its products and its rules work in float (kl's loop stays double); the objective,
 the Grams and the gradient norms that decide convergence stay double. Dense V takes half
@@ -67,11 +71,6 @@ Exit status: 0 on success, 1 when the run fails (bad input, I/O error), 2 for a 
 error, 75 when a signal (SIGTERM, SIGINT, SIGUSR1) stopped the run after it wrote a
 checkpoint: run again with --resume. Every rank exits with the same status.
 )";
-
-constexpr const char* kPrecisionHelp =
-    "double, or single: V and the loop's factors in single precision, half V's memory and about "
-    "twice the speed for dense V; the sums that decide convergence stay double (see "
-    "Precision in mpinmf --help)";
 
 }  // namespace
 
@@ -87,7 +86,9 @@ Usage:
 --axis rows: new rows of V'' (m'' × n, the model's n columns); solves W'' ≥ 0 with the
   model's H fixed, writes /W (m'' × k).
 Each column (or row) is solved exactly by block principal pivoting, with the same
-penalties as factorization (--alpha-W, --alpha-H, --l1-ratio).
+penalties as factorization (--alpha-W, --alpha-H, --l1-ratio). The new data is read as
+the main command reads V: a dense HDF5 dataset, a CSR/CSC group, AnnData .h5ad, 10x
+Genomics .h5 or Matrix Market .mtx, with the same --dataset, --format and --transpose.
 )";
 
 constexpr const char* kConvertUsage =
@@ -152,7 +153,7 @@ constexpr const char* kSurveyUsage =
 Usage:
   mpirun -np P mpinmf survey --input V.h5 --ranks 2:10 --restarts 30 --output survey.h5
 
-For each k in --ranks, --restarts factorizations from different random starts. Each
+For each k in --ranks, --restarts factorizations from different starts (--init). Each
 restart assigns every column (sample) to the component that dominates it; the consensus
 matrix holds, for each pair of columns, the share of restarts that put them together, and
 is clustered by average linkage (as R's NMF package does). For each k it reports:
@@ -173,7 +174,7 @@ mean_iterations, best_seed), and per k a group /k<K> with the best restart's W a
 consensus matrix, the consensus clustering (cluster per column) and every restart's
 objective, relative error, iterations and seed. A tab-separated copy of /survey is written
 next to it (OUTPUT with .tsv). The best restart of a k is repeated by the main command
-with --rank K --seed <best_seed> and the same rule.
+with --rank K --seed <best_seed>, the same rule and the same --init.
 
 Above --consensus-columns columns, the consensus is computed on that many evenly spaced
 columns (rank 0 holds three n × n matrices); /k<K>/consensus_columns says which.
@@ -235,102 +236,270 @@ std::string joined(const std::string& program, const std::vector<std::string>& a
   return command;
 }
 
-/// Parses `arguments` against `options`: the help (`usage`, the options, `footer`) when
-/// asked, or the values, which `finish` completes and validates. Errors become usage errors.
-void parse_arguments(CommandLine& result, const std::vector<std::string>& arguments,
-                     const po::options_description& options, const char* usage,
-                     const std::function<void(const po::variables_map&)>& finish,
-                     const char* footer = "") {
-  reporting_usage_errors(result, [&] {
-    po::variables_map values;
-    po::store(po::command_line_parser(arguments).options(options).run(), values);
-    po::notify(values);
-    if (values.count("help") != 0U) {
-      std::ostringstream help;
-      help << usage << "\n" << options << footer;
-      result.action = CommandLine::Action::help;
-      result.message = help.str();
-      return;
+/// What completes a command's settings once the values are stored: a choice parsed from its
+/// name, an optional value set only when given.
+using Step = std::function<void(const po::variables_map&)>;
+
+/// A command's options: the sections its --help lists, each filled by the option groups
+/// below and the command's own options, and the steps the groups leave for after parsing.
+class OptionTable {
+ public:
+  /// A new section of the help, under `caption`.
+  po::options_description& section(const std::string& caption) {
+    return sections_.emplace_back(caption);
+  }
+
+  /// A step to run once the values are stored, after those added before it.
+  void then(Step step) { steps_.push_back(std::move(step)); }
+
+  /// Parses `arguments` into `result`: the help (`usage`, the sections, `footer`) or the
+  /// version when asked, or else the values, completed by the steps and then by `finish`
+  /// (which validates). Errors become usage errors.
+  void parse(CommandLine& result, const std::vector<std::string>& arguments,
+             const std::string& usage, const std::string& footer, const Step& finish) const {
+    po::options_description all;
+    for (const po::options_description& section : sections_) {
+      all.add(section);
     }
-    finish(values);
+    reporting_usage_errors(result, [&] {
+      po::variables_map values;
+      po::store(po::command_line_parser(arguments).options(all).run(), values);
+      po::notify(values);
+      if (values.count("help") != 0U) {
+        std::ostringstream help;
+        help << usage << "\n" << all << footer;
+        result.action = CommandLine::Action::help;
+        result.message = help.str();
+      } else if (values.count("version") != 0U) {
+        result.action = CommandLine::Action::version;
+        result.message = std::string("mpinmf ") + MPINMF_VERSION + "\n";
+      } else {
+        for (const Step& step : steps_) {
+          step(values);
+        }
+        finish(values);
+      }
+    });
+  }
+
+ private:
+  std::deque<po::options_description> sections_;  // stable: the groups hold references
+  std::vector<Step> steps_;
+};
+
+/// A default as people write it: 1e-6 rather than 1e-06 or 9.9999999999999995e-07.
+std::string shown(double value) {
+  std::ostringstream text;
+  text << value;
+  std::string written = text.str();
+  if (const auto exponent = written.find("e-0"); exponent != std::string::npos) {
+    written.erase(exponent + 2, 1);
+  }
+  return written;
+}
+
+// The option groups: each declares its options once, bound to the settings they fill, for
+// every command that takes them.
+
+constexpr const char* kMatrixFileHelp =
+    "file holding V (required): HDF5 (dense dataset or sparse group), AnnData .h5ad, 10x "
+    "Genomics .h5, or Matrix Market .mtx / .mtx.gz";
+
+/// --input, --dataset, --format and --transpose (InputSettings; --precision is a resource).
+void add_input_options(OptionTable& table, po::options_description& section, InputSettings& input,
+                       const char* input_help, const char* transpose_help) {
+  section.add_options()("input,i", po::value(&input.input)->value_name("FILE"), input_help)(
+      "dataset,d", po::value(&input.dataset)->value_name("PATH")->default_value(input.dataset),
+      "inside an HDF5 input: a 2-D dataset (float64, float32 or integer) or a sparse group "
+      "(data, indices, indptr). .h5ad files use /X and 10x files /matrix unless told")(
+      "format", po::value<std::string>()->value_name("FORMAT")->default_value("auto"),
+      "auto (from the file), dense, csr, csc, h5ad, 10x or mtx")(
+      "transpose", po::bool_switch(&input.transpose), transpose_help);
+  table.then([&input](const po::variables_map& values) {
+    input.format = parse_input_format(values["format"].as<std::string>());
   });
 }
 
+/// --output and --overwrite (OutputSettings).
+void add_output_options(po::options_description& section, OutputSettings& output,
+                        const char* output_help) {
+  section.add_options()("output,o", po::value(&output.output)->value_name("FILE"), output_help)(
+      "overwrite", po::bool_switch(&output.overwrite), "replace the output file(s) if they exist");
+}
+
+/// --output-dataset and --layout: where and how a command that writes a matrix writes it.
+void add_layout_options(OptionTable& table, po::options_description& section,
+                        std::string& output_dataset, OutputLayout& layout,
+                        const char* layout_help) {
+  section.add_options()(
+      "output-dataset",
+      po::value(&output_dataset)->value_name("PATH")->default_value(output_dataset),
+      "the group (csr) or dataset (dense) to write V to")(
+      "layout", po::value<std::string>()->value_name("LAYOUT")->default_value("auto"), layout_help);
+  table.then([&layout](const po::variables_map& values) {
+    layout = parse_output_layout(values["layout"].as<std::string>());
+  });
+}
+
+/// --alpha-W, --alpha-H and --l1-ratio: the penalties, which every Frobenius rule and
+/// `project` apply.
+void add_penalty_options(OptionTable& table, po::options_description& section, RuleSettings& rule) {
+  section.add_options()("alpha-W",
+                        po::value(&rule.alpha_W)->value_name("α")->default_value(rule.alpha_W),
+                        "penalty weight on W (see Penalties below)")(
+      "alpha-H", po::value<double>()->value_name("α"),
+      "penalty weight on H; default: the same as --alpha-W")(
+      "l1-ratio", po::value(&rule.l1_ratio)->value_name("ρ")->default_value(rule.l1_ratio),
+      "share of L1 in the penalties: 0 pure L2, 1 pure L1 (sparse factors)");
+  table.then([&rule](const po::variables_map& values) {
+    if (values.count("alpha-H") != 0U) {
+      rule.alpha_H = values["alpha-H"].as<double>();
+    }
+  });
+}
+
+/// --algorithm and every rule's settings (RuleSettings), the penalties among them.
+void add_rule_options(OptionTable& table, po::options_description& section, RuleSettings& rule) {
+  section.add_options()(
+      "algorithm,a",
+      po::value<std::string>()->value_name("RULE")->default_value(algorithm_name(rule.algorithm)),
+      "update rule: mu, pgd, hals, anls-bpp or kl (see Rules below)")(
+      "delta", po::value(&rule.delta)->value_name("δ")->default_value(rule.delta, "2.2e-16"),
+      "mu and kl: added to denominators; the default only guards against 0/0, larger values "
+      "(the R write-up uses 0.001) damp the updates")(
+      "lambda", po::value(&rule.lambda)->value_name("λ")->default_value(rule.lambda),
+      "pgd: L2 penalty, minimizes ½‖V − WH‖² + λ/2 (‖W‖² + ‖H‖²)")(
+      "learning-rate", po::value<double>()->value_name("η"),
+      "pgd: fixed step; default: 1 / (largest eigenvalue of the k × k Gram + λ), "
+      "which never increases the objective");
+  add_penalty_options(table, section, rule);
+  section.add_options()(
+      "inner-sweeps",
+      po::value(&rule.inner_sweeps)->value_name("N")->default_value(rule.inner_sweeps),
+      "hals: sweeps over the components per half-iteration (0: chosen from the sizes, "
+      "at most 5)");
+  table.then([&rule](const po::variables_map& values) {
+    rule.algorithm = parse_algorithm(values["algorithm"].as<std::string>());
+    if (values.count("learning-rate") != 0U) {
+      rule.learning_rate = values["learning-rate"].as<double>();
+    }
+  });
+}
+
+/// --max-iter, --tol, --pg-tol and --time-limit (StoppingCriteria), for each factorization.
+void add_stopping_options(po::options_description& section, StoppingCriteria& stopping) {
+  section.add_options()(
+      "max-iter",
+      po::value(&stopping.max_iterations)->value_name("N")->default_value(stopping.max_iterations),
+      "at most this many iterations")(
+      "tol",
+      po::value(&stopping.tolerance)
+          ->value_name("T")
+          ->default_value(stopping.tolerance, shown(stopping.tolerance)),
+      "stop when one iteration lowers the objective by less than this fraction (0: never)")(
+      "pg-tol",
+      po::value(&stopping.gradient_tolerance)
+          ->value_name("T")
+          ->default_value(stopping.gradient_tolerance, shown(stopping.gradient_tolerance)),
+      "stop when the projected gradient's norm is below this fraction of its start, the "
+      "ANLS literature's test (Frobenius rules; 0: off). Reported in /history either way")(
+      "time-limit",
+      po::value(&stopping.time_limit_seconds)
+          ->value_name("SECONDS")
+          ->default_value(stopping.time_limit_seconds),
+      "stop after this many seconds of iterations (0: no limit)");
+}
+
+/// Which resource options a command takes besides --skip-resource-check: --threads where it
+/// computes, --precision (of its InputSettings) where it factorizes.
+struct ResourceOffer {
+  bool threads = false;
+  InputSettings* precision = nullptr;
+};
+
+/// --threads, --precision and --skip-resource-check (ResourceSettings), as `offer` says.
+void add_resource_options(OptionTable& table, po::options_description& section,
+                          ResourceSettings& resources, const ResourceOffer& offer) {
+  if (offer.threads) {
+    section.add_options()(
+        "threads", po::value(&resources.threads)->value_name("N")->default_value(0),
+        "threads per rank, for BLAS and mpinmf's own loops (0: the cores this rank may use, "
+        "shared among the node's ranks)");
+  }
+  if (InputSettings* input = offer.precision) {
+    section.add_options()(
+        "precision",
+        po::value<std::string>()->value_name("P")->default_value(precision_name(input->precision)),
+        "double, or single: V and the loop's factors in single precision, half V's memory and "
+        "about twice the speed for dense V; the sums that decide convergence stay double (see "
+        "Precision in mpinmf --help)");
+    table.then([input](const po::variables_map& values) {
+      input->precision = parse_precision(values["precision"].as<std::string>());
+    });
+  }
+  section.add_options()(
+      "skip-resource-check", po::bool_switch(&resources.skip_resource_check),
+      "run even when the check made before V is read says the memory of a node or the disk "
+      "space for the output falls short: for when its estimate is too cautious (it counts "
+      "OpenBLAS's largest buffers, for instance) or the memory reported free is not what "
+      "the job may really use");
+}
+
+/// --help, and for the main command --version.
+void add_help_options(po::options_description& section, bool version = false) {
+  section.add_options()("help,h", "show this help");
+  if (version) {
+    section.add_options()("version", "show the version");
+  }
+}
+
+// The commands: each its own options, and the groups it shares.
+
 CommandLine parse_project(const std::vector<std::string>& arguments) {
   CommandLine result;
-  result.action = CommandLine::Action::project;
-  ProjectOptions& o = result.project;
-  double alpha_H = 0.0;
-  po::options_description all("Options");
-  all.add_options()("model,m", po::value(&o.model)->value_name("FILE"),
-                    "result file of mpinmf holding /W and /H (required)")(
-      "input,i", po::value(&o.input)->value_name("FILE"), "HDF5 file with the new data (required)")(
-      "dataset,d", po::value(&o.dataset)->value_name("PATH")->default_value(o.dataset),
-      "2-D dataset inside the input")("output,o", po::value(&o.output)->value_name("FILE"),
-                                      "file to write to (required)")(
-      "overwrite", po::bool_switch(&o.overwrite), "replace the output file if it exists")(
-      "axis", po::value(&o.axis)->value_name("AXIS")->default_value(o.axis),
-      "columns: solve for H' with W fixed; rows: solve for W'' with H fixed")(
-      "alpha-W", po::value(&o.rule.alpha_W)->value_name("α")->default_value(0.0),
-      "penalty weight on W")("alpha-H", po::value(&alpha_H)->value_name("α"),
-                             "penalty weight on H (default: --alpha-W)")(
-      "l1-ratio", po::value(&o.rule.l1_ratio)->value_name("ρ")->default_value(0.0),
-      "share of L1 in the penalty")(
-      "threads", po::value(&o.threads)->value_name("N")->default_value(0),
-      "threads per rank, for BLAS and mpinmf's own loops (0: automatic)")("help,h",
-                                                                          "show this help");
-  parse_arguments(result, arguments, all, kProjectUsage, [&](const po::variables_map& values) {
-    if (values.count("alpha-H") != 0U) {
-      o.rule.alpha_H = alpha_H;
-    }
-    validate(o);
-  });
-  o.command_line = joined("mpinmf project", arguments);
+  ProjectOptions& o = result.settings.emplace<ProjectOptions>();
+  OptionTable table;
+  po::options_description& options = table.section("Options");
+  options.add_options()("model,m", po::value(&o.model)->value_name("FILE"),
+                        "result file of mpinmf holding /W and /H (required)");
+  add_input_options(table, options, o,
+                    "file holding the new data (required), in any format the main command reads",
+                    "project Vᵀ (10x files store genes × cells; AnnData cells × genes)");
+  add_output_options(options, o, "HDF5 file to write /H (or /W with --axis rows) to (required)");
+  options.add_options()("axis", po::value(&o.axis)->value_name("AXIS")->default_value(o.axis),
+                        "columns: solve for H' with W fixed; rows: solve for W'' with H fixed");
+  add_penalty_options(table, options, o.rule);
+  add_resource_options(table, options, o, {.threads = true});
+  add_help_options(options);
+  table.parse(result, arguments, kProjectUsage, kPenaltiesFooter,
+              [&](const po::variables_map&) { validate(o); });
   return result;
 }
 
 CommandLine parse_convert(const std::vector<std::string>& arguments) {
   CommandLine result;
-  result.action = CommandLine::Action::convert;
-  ConvertOptions& o = result.convert;
-  std::string format = "auto";
-  std::string layout = "auto";
-  po::options_description all("Options");
-  all.add_options()("input,i", po::value(&o.input)->value_name("FILE"),
-                    "file holding the matrix (required): HDF5, .h5ad, 10x .h5, .mtx or .mtx.gz")(
-      "dataset,d", po::value(&o.dataset)->value_name("PATH")->default_value(o.dataset),
-      "inside an HDF5 input: the 2-D dataset or sparse group (.h5ad files use /X and 10x "
-      "files /matrix unless told)")("format",
-                                    po::value(&format)->value_name("FORMAT")->default_value(format),
-                                    "auto (from the file), dense, csr, csc, h5ad, 10x or mtx")(
-      "transpose", po::bool_switch(&o.transpose),
-      "write Vᵀ (10x files store genes × cells; pass this to get cells as rows)")(
-      "output,o", po::value(&o.output)->value_name("FILE"), "HDF5 file to write (required)")(
-      "output-dataset",
-      po::value(&o.output_dataset)->value_name("PATH")->default_value(o.output_dataset),
-      "the group (csr) or dataset (dense) to write inside it")(
-      "layout", po::value(&layout)->value_name("LAYOUT")->default_value(layout),
-      "csr, dense, or auto: csr for sparse inputs, dense for dense ones")(
-      "force-dense", po::bool_switch(&o.force_dense),
-      "write --layout dense even when it is far larger than the nonzeros")(
-      "overwrite", po::bool_switch(&o.overwrite), "replace the output file if it exists")(
-      "help,h", "show this help");
-  parse_arguments(result, arguments, all, kConvertUsage, [&](const po::variables_map&) {
-    o.format = parse_input_format(format);
-    o.layout = parse_output_layout(layout);
-    validate(o);
-  });
-  o.command_line = joined("mpinmf convert", arguments);
+  ConvertOptions& o = result.settings.emplace<ConvertOptions>();
+  OptionTable table;
+  po::options_description& options = table.section("Options");
+  add_input_options(table, options, o, kMatrixFileHelp,
+                    "write Vᵀ (10x files store genes × cells; pass this to get cells as rows)");
+  add_output_options(options, o, "HDF5 file to write (required)");
+  add_layout_options(table, options, o.output_dataset, o.layout,
+                     "csr, dense, or auto: csr for sparse inputs, dense for dense ones");
+  options.add_options()("force-dense", po::bool_switch(&o.force_dense),
+                        "write --layout dense even when it is far larger than the nonzeros");
+  add_resource_options(table, options, o, {});
+  add_help_options(options);
+  table.parse(result, arguments, kConvertUsage, "", [&](const po::variables_map&) { validate(o); });
   return result;
 }
 
 CommandLine parse_generate(const std::vector<std::string>& arguments) {
   CommandLine result;
-  result.action = CommandLine::Action::generate;
-  GenerateOptions& o = result.generate;
-  std::string layout = "auto";
-  po::options_description all("Options");
-  all.add_options()("rows,m", po::value(&o.rows)->value_name("M"), "rows of V (required)")(
+  GenerateOptions& o = result.settings.emplace<GenerateOptions>();
+  OptionTable table;
+  po::options_description& options = table.section("Options");
+  options.add_options()("rows,m", po::value(&o.rows)->value_name("M"), "rows of V (required)")(
       "columns,n", po::value(&o.columns)->value_name("N"), "columns of V (required)")(
       "rank,k", po::value(&o.rank)->value_name("K"),
       "components of the planted W and H (required)")(
@@ -341,167 +510,111 @@ CommandLine parse_generate(const std::vector<std::string>& arguments) {
       "noise", po::value(&o.noise)->value_name("σ")->default_value(o.noise),
       "noise standard deviation, relative to the mean entry of W H")(
       "seed", po::value(&o.seed)->value_name("N")->default_value(o.seed),
-      "the same seed gives the same matrix for any number of ranks")(
-      "output,o", po::value(&o.output)->value_name("FILE"), "HDF5 file to write (required)")(
-      "output-dataset",
-      po::value(&o.output_dataset)->value_name("PATH")->default_value(o.output_dataset),
-      "the dataset (dense) or group (csr) to write V to")(
-      "layout", po::value(&layout)->value_name("LAYOUT")->default_value(layout),
-      "csr, dense, or auto: csr when --density is below 1, dense otherwise")(
-      "overwrite", po::bool_switch(&o.overwrite), "replace the output file if it exists")(
-      "help,h", "show this help");
-  parse_arguments(result, arguments, all, kGenerateUsage, [&](const po::variables_map&) {
-    o.layout = parse_output_layout(layout);
+      "the same seed gives the same matrix for any number of ranks");
+  add_output_options(options, o, "HDF5 file to write (required)");
+  add_layout_options(table, options, o.output_dataset, o.layout,
+                     "csr, dense, or auto: csr when --density is below 1, dense otherwise");
+  add_help_options(options);
+  table.parse(result, arguments, kGenerateUsage, "", [&](const po::variables_map&) {
     if (o.clusters == 0) {
       o.clusters = o.rank;
     }
     validate(o);
   });
-  o.command_line = joined("mpinmf generate", arguments);
   return result;
 }
 
 CommandLine parse_survey(const std::vector<std::string>& arguments) {
   CommandLine result;
-  result.action = CommandLine::Action::survey;
-  SurveyOptions& o = result.survey;
+  SurveyOptions& o = result.settings.emplace<SurveyOptions>();
   std::string ranks;
-  double learning_rate = 0.0;
-  std::string algorithm = "hals";
-  std::string format = "auto";
-  std::string precision = "double";
-  o.stopping.tolerance = 1e-5;
-  o.stopping.max_iterations = 1000;
-  po::options_description all("Options");
-  all.add_options()("input,i", po::value(&o.input)->value_name("FILE"),
-                    "file holding V (required), any format the main command reads")(
-      "dataset,d", po::value(&o.dataset)->value_name("PATH")->default_value(o.dataset),
-      "inside an HDF5 input: the 2-D dataset or sparse group")(
-      "format", po::value(&format)->value_name("FORMAT")->default_value(format),
-      "auto (from the file), dense, csr, csc, h5ad, 10x or mtx")(
-      "transpose", po::bool_switch(&o.transpose),
-      "survey Vᵀ: its columns are V's rows (cluster genes instead of samples)")(
-      "output,o", po::value(&o.output)->value_name("FILE"), "HDF5 file to write (required)")(
-      "overwrite", po::bool_switch(&o.overwrite), "replace the output files if they exist")(
-      "ranks,r", po::value(&ranks)->value_name("LIST"),
-      "candidate k: FIRST:LAST (2:10) or a list (2,4,8) (required)")(
+  OptionTable table;
+  po::options_description& data = table.section("Input and output");
+  add_input_options(table, data, o, kMatrixFileHelp,
+                    "survey Vᵀ: its columns are V's rows (cluster genes instead of samples)");
+  add_output_options(data, o, "HDF5 file to write the survey to (required)");
+  table.section("Survey").add_options()("ranks,r", po::value(&ranks)->value_name("LIST"),
+                                        "candidate k: FIRST:LAST (2:10) or a list (2,4,8) "
+                                        "(required)")(
       "restarts", po::value(&o.restarts)->value_name("N")->default_value(o.restarts),
-      "random restarts per k (R's NMF uses 30 to 100 for a survey)")(
+      "restarts per k (R's NMF uses 30 to 100 for a survey)")(
       "group-size", po::value(&o.group_size)->value_name("G")->default_value(o.group_size),
       "MPI ranks per restart; must divide the number of ranks")(
-      "algorithm,a", po::value(&algorithm)->value_name("RULE")->default_value(algorithm),
-      "update rule: mu, pgd, hals, anls-bpp or kl")(
-      "delta", po::value(&o.rule.delta)->value_name("δ")->default_value(o.rule.delta, "2.2e-16"),
-      "mu and kl: added to denominators (see mpinmf --help)")(
-      "learning-rate", po::value(&learning_rate)->value_name("η"),
-      "pgd: fixed step (default: the safe step from the Gram)")(
-      "max-iter",
-      po::value(&o.stopping.max_iterations)
-          ->value_name("N")
-          ->default_value(o.stopping.max_iterations),
-      "at most this many iterations per restart")(
-      "tol",
-      po::value(&o.stopping.tolerance)
-          ->value_name("T")
-          ->default_value(o.stopping.tolerance, "1e-5"),
-      "stop a restart when one iteration lowers the objective by less than this fraction")(
       "seed", po::value(&o.seed)->value_name("N")->default_value(o.seed),
       "the same seed gives the same survey for any number of ranks")(
+      "init", po::value(&o.init)->value_name("HOW")->default_value(o.init),
+      "each restart's start, from its own seed: random, or nndsvdar (NNDSVD from a randomized "
+      "SVD of V, its zeros filled with small random values: restarts then differ less than "
+      "random ones). nndsvd and nndsvda give every restart the same start and are refused")(
       "consensus-columns",
       po::value(&o.consensus_columns)->value_name("N")->default_value(o.consensus_columns),
-      "compute the consensus on at most this many columns (it needs n² memory on rank 0)")(
-      "threads", po::value(&o.threads)->value_name("N")->default_value(0),
-      "threads per rank, for BLAS and mpinmf's own loops (0: automatic)")(
-      "precision", po::value(&precision)->value_name("P")->default_value(precision),
-      kPrecisionHelp)("help,h", "show this help");
-  parse_arguments(result, arguments, all, kSurveyUsage, [&](const po::variables_map& values) {
-    if (values.count("learning-rate") != 0U) {
-      o.rule.learning_rate = learning_rate;
-    }
-    o.format = parse_input_format(format);
-    o.precision = parse_precision(precision);
-    o.rule.algorithm = parse_algorithm(algorithm);
-    if (!ranks.empty()) {
-      o.ranks = parse_rank_list(ranks);
-    }
-    validate(o);
-  });
-  o.command_line = joined("mpinmf survey", arguments);
+      "compute the consensus on at most this many columns (it needs n² memory on rank 0)");
+  add_rule_options(table, table.section("Model"), o.rule);
+  add_stopping_options(table.section("Stopping (each restart)"), o.stopping);
+  po::options_description& running = table.section("Running");
+  add_resource_options(table, running, o, {.threads = true, .precision = &o});
+  add_help_options(running);
+  table.parse(result, arguments, kSurveyUsage, std::string(kRulesFooter) + kPenaltiesFooter,
+              [&](const po::variables_map&) {
+                if (!ranks.empty()) {
+                  o.ranks = parse_rank_list(ranks);
+                }
+                validate(o);
+              });
   return result;
 }
 
 }  // namespace
 
-CommandLine parse_command_line(const std::vector<std::string>& arguments) {
-  if (!arguments.empty() && arguments.front() == "project") {
-    return parse_project(std::vector<std::string>(arguments.begin() + 1, arguments.end()));
+const std::vector<Subcommand>& subcommands() {
+  static const std::vector<Subcommand> table{
+      {"project", "New data in a learned basis", parse_project},
+      {"convert", "Any input rewritten as the HDF5 layout read fastest (CSR or dense)",
+       parse_convert},
+      {"generate", "A test matrix with a known answer (planted factors and clusters)",
+       parse_generate},
+      {"survey", "Which k? Restarts of each candidate, consensus and cophenetic correlation",
+       parse_survey},
+  };
+  return table;
+}
+
+namespace {
+
+/// The main command's usage: what it does, then a line for each subcommand.
+std::string main_usage() {
+  std::string usage = kUsage;
+  for (const Subcommand& subcommand : subcommands()) {
+    usage += std::string(subcommand.summary) + ": mpinmf " + subcommand.name + " --help\n";
   }
-  if (!arguments.empty() && arguments.front() == "convert") {
-    return parse_convert(std::vector<std::string>(arguments.begin() + 1, arguments.end()));
-  }
-  if (!arguments.empty() && arguments.front() == "survey") {
-    return parse_survey(std::vector<std::string>(arguments.begin() + 1, arguments.end()));
-  }
-  if (!arguments.empty() && arguments.front() == "generate") {
-    return parse_generate(std::vector<std::string>(arguments.begin() + 1, arguments.end()));
-  }
+  return usage;
+}
+
+CommandLine parse_main_command(const std::vector<std::string>& arguments) {
   CommandLine result;
-  RunOptions& o = result.options;
-  std::string algorithm = "mu";
-  std::string format = "auto";
-  std::string precision = "double";
-  double learning_rate = 0.0;
-  double alpha_H = 0.0;
+  RunOptions& o = result.settings.emplace<RunOptions>();
+  OptionTable table;
+  po::options_description& data = table.section("Input and output");
+  add_input_options(
+      table, data, o, kMatrixFileHelp,
+      "factor Vᵀ instead of V (10x files store genes × cells; AnnData cells × genes)");
+  add_output_options(data, o, "HDF5 file to write W, H and the history to (required)");
+  data.add_options()("summary-json", po::value(&o.summary_json)->value_name("FILE"),
+                     "also write the closing summary as JSON (for scripts)");
 
-  po::options_description data("Input and output");
-  data.add_options()("input,i", po::value(&o.input)->value_name("FILE"),
-                     "file holding V (required): HDF5 (dense dataset or sparse group), AnnData "
-                     ".h5ad, 10x Genomics .h5, or Matrix Market .mtx / .mtx.gz")(
-      "dataset,d", po::value(&o.dataset)->value_name("PATH")->default_value(o.dataset),
-      "inside an HDF5 input: a 2-D dataset (float64, float32 or integer) or a sparse group "
-      "(data, indices, indptr). .h5ad files use /X and 10x files /matrix unless told")(
-      "format", po::value(&format)->value_name("FORMAT")->default_value(format),
-      "auto (from the file), dense, csr, csc, h5ad, 10x or mtx")(
-      "transpose", po::bool_switch(&o.transpose),
-      "factor Vᵀ instead of V (10x files store genes × cells; AnnData cells × genes)")(
-      "output,o", po::value(&o.output)->value_name("FILE"),
-      "HDF5 file to write W, H and the history to (required)")(
-      "overwrite", po::bool_switch(&o.overwrite), "replace the output file if it exists")(
-      "summary-json", po::value(&o.summary_json)->value_name("FILE"),
-      "also write the closing summary as JSON (for scripts)");
-
-  po::options_description model("Model");
+  po::options_description& model = table.section("Model");
   model.add_options()("rank,k", po::value(&o.rank)->value_name("K"),
-                      "number of components k, 1 ≤ k ≤ min(m, n) (required)")(
-      "algorithm,a", po::value(&algorithm)->value_name("RULE")->default_value(algorithm),
-      "update rule: mu, pgd, hals, anls-bpp or kl (see Rules below)")(
-      "delta", po::value(&o.rule.delta)->value_name("δ")->default_value(o.rule.delta, "2.2e-16"),
-      "mu: added to denominators; the default only guards against 0/0, larger values "
-      "(the R write-up uses 0.001) damp the updates")(
-      "lambda", po::value(&o.rule.lambda)->value_name("λ")->default_value(o.rule.lambda),
-      "pgd: L2 penalty, minimizes ½‖V − WH‖² + λ/2 (‖W‖² + ‖H‖²)")(
-      "learning-rate", po::value(&learning_rate)->value_name("η"),
-      "pgd: fixed step; default: 1 / (largest eigenvalue of the k × k Gram + λ), "
-      "which never increases the objective")(
-      "alpha-W", po::value(&o.rule.alpha_W)->value_name("α")->default_value(0.0),
-      "penalty weight on W (see Penalties below)")(
-      "alpha-H", po::value(&alpha_H)->value_name("α"),
-      "penalty weight on H; default: the same as --alpha-W")(
-      "l1-ratio", po::value(&o.rule.l1_ratio)->value_name("ρ")->default_value(0.0),
-      "share of L1 in the penalties: 0 pure L2, 1 pure L1 (sparse factors)")(
-      "inner-sweeps", po::value(&o.rule.inner_sweeps)->value_name("N")->default_value(0),
-      "hals: sweeps over the components per half-iteration (0: chosen from the sizes, "
-      "at most 5)");
-
+                      "number of components k, 1 ≤ k ≤ min(m, n) (required)");
+  add_rule_options(table, model, o.rule);
   model.add_options()(
       "normalize", po::value(&o.normalize)->value_name("HOW")->default_value(o.normalize),
       "rescale the result: l1 makes each column of W sum to 1 (topic-model style), l2 gives "
       "each unit length; H's rows absorb the scale so WH is unchanged. none (default) keeps "
       "the factors as the rule left them, as scikit-learn and R's NMF do");
 
-  po::options_description start("Start");
-  start.add_options()("seed", po::value(&o.seed)->value_name("N")->default_value(o.seed),
-                      "random start: the same seed gives the same factors for any number of ranks")(
+  table.section("Start").add_options()(
+      "seed", po::value(&o.seed)->value_name("N")->default_value(o.seed),
+      "random start: the same seed gives the same factors for any number of ranks")(
       "init", po::value(&o.init)->value_name("HOW")->default_value(o.init),
       "random, or an SVD-based start (Boutsidis & Gallopoulos) computed distributed from a "
       "randomized SVD of V: nndsvd (zeros kept: good for sparse factors, with hals or "
@@ -509,78 +622,56 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
       "with small random values)")("init-file", po::value(&o.init_file)->value_name("FILE"),
                                    "start from /W and /H of an earlier result (a warm start)");
 
-  po::options_description stopping("Stopping");
-  stopping.add_options()("max-iter",
-                         po::value(&o.stopping.max_iterations)
-                             ->value_name("N")
-                             ->default_value(o.stopping.max_iterations),
-                         "at most this many iterations")(
-      "tol",
-      po::value(&o.stopping.tolerance)
-          ->value_name("T")
-          ->default_value(o.stopping.tolerance, "1e-6"),
-      "stop when one iteration lowers the objective by less than this fraction (0: never)")(
-      "pg-tol", po::value(&o.stopping.gradient_tolerance)->value_name("T")->default_value(0.0, "0"),
-      "stop when the projected gradient's norm is below this fraction of its start, the "
-      "ANLS literature's test (Frobenius rules; 0: off). Reported in /history either way")(
-      "time-limit",
-      po::value(&o.stopping.time_limit_seconds)->value_name("SECONDS")->default_value(0.0),
-      "stop after this many seconds of iterations (0: no limit)");
+  add_stopping_options(table.section("Stopping"), o.stopping);
 
-  po::options_description checkpoints("Checkpoints (see README: Long runs)");
-  checkpoints.add_options()(
-      "checkpoint", po::value(&o.checkpoint)->value_name("FILE"),
-      "where checkpoints go; default: the output's name with .checkpoint before its extension")(
-      "checkpoint-every", po::value(&o.checkpoint_every)->value_name("N")->default_value(0),
-      "write a checkpoint every N iterations (0: off)")(
-      "checkpoint-interval",
-      po::value(&o.checkpoint_interval)->value_name("SECONDS")->default_value(0.0),
-      "write a checkpoint when this many seconds have passed since the last (0: off). "
-      "Whatever these say, SIGTERM, SIGINT or SIGUSR1 make every rank finish its iteration, "
-      "write a checkpoint and exit with status 75; a second SIGINT exits at once")(
-      "resume", po::value(&o.resume)->value_name("FILE"),
-      "continue from a checkpoint: same input, k, rule and rule settings; any number of ranks "
-      "(the same number gives the uninterrupted run's result bit for bit)");
+  table.section("Checkpoints (see README: Long runs)")
+      .add_options()("checkpoint", po::value(&o.checkpoint)->value_name("FILE"),
+                     "where checkpoints go; default: the output's name with .checkpoint before its "
+                     "extension")("checkpoint-every",
+                                  po::value(&o.checkpoint_every)->value_name("N")->default_value(0),
+                                  "write a checkpoint every N iterations (0: off)")(
+          "checkpoint-interval",
+          po::value(&o.checkpoint_interval)->value_name("SECONDS")->default_value(0.0),
+          "write a checkpoint when this many seconds have passed since the last (0: off). "
+          "Whatever these say, SIGTERM, SIGINT or SIGUSR1 make every rank finish its "
+          "iteration, write a checkpoint and exit with status 75; a second SIGINT exits at "
+          "once")("resume", po::value(&o.resume)->value_name("FILE"),
+                  "continue from a checkpoint: same input, k, rule and rule settings; any "
+                  "number of ranks (the same number gives the uninterrupted run's result bit "
+                  "for bit)");
 
-  po::options_description run("Running");
-  run.add_options()(
-      "threads", po::value(&o.threads)->value_name("N")->default_value(0),
-      "threads per rank, for BLAS and mpinmf's own loops (0: the cores this rank may use, "
-      "shared among the node's ranks)")(
-      "precision", po::value(&precision)->value_name("P")->default_value(precision),
-      kPrecisionHelp)("print-every",
-                      po::value(&o.print_every)->value_name("N")->default_value(o.print_every),
-                      "print a progress line every N iterations (0: only the summary)")(
-      "skip-resource-check", po::bool_switch(&o.skip_resource_check),
-      "run even when the check made before V is read says the memory of a node or the disk "
-      "space for the output falls short: for when its estimate is too cautious (it counts "
-      "OpenBLAS's largest buffers, for instance) or the memory reported free is not what "
-      "the job may really use")("help,h", "show this help")("version", "show the version");
+  po::options_description& running = table.section("Running");
+  add_resource_options(table, running, o, {.threads = true, .precision = &o});
+  running.add_options()("print-every",
+                        po::value(&o.print_every)->value_name("N")->default_value(o.print_every),
+                        "print a progress line every N iterations (0: only the summary)");
+  add_help_options(running, /*version=*/true);
 
-  po::options_description all;
-  all.add(data).add(model).add(start).add(stopping).add(checkpoints).add(run);
-
-  const auto finish = [&](const po::variables_map& values) {
-    if (values.count("version") != 0U) {
-      result.action = CommandLine::Action::version;
-      result.message = std::string("mpinmf ") + MPINMF_VERSION + "\n";
-      return;
-    }
-    o.rule.algorithm = parse_algorithm(algorithm);
-    o.format = parse_input_format(format);
-    o.precision = parse_precision(precision);
-    if (values.count("learning-rate") != 0U) {
-      o.rule.learning_rate = learning_rate;
-    }
-    if (values.count("alpha-H") != 0U) {
-      o.rule.alpha_H = alpha_H;
-    }
-    validate(o);
-  };
-  parse_arguments(result, arguments, all, kUsage, finish, kFooter);
-
-  o.command_line = joined("mpinmf", arguments);
+  table.parse(result, arguments, main_usage(),
+              std::string(kRulesFooter) + kPenaltiesFooter + kRunFooter,
+              [&](const po::variables_map&) { validate(o); });
   return result;
+}
+
+}  // namespace
+
+CommandLine parse_command_line(const std::vector<std::string>& arguments) {
+  const std::string first = arguments.empty() ? "" : arguments.front();
+  for (const Subcommand& subcommand : subcommands()) {
+    if (first == subcommand.name) {
+      const std::vector<std::string> rest(arguments.begin() + 1, arguments.end());
+      CommandLine command = subcommand.parse(rest);
+      std::visit(
+          [&](auto& settings) {
+            settings.command_line = joined(std::string("mpinmf ") + subcommand.name, rest);
+          },
+          command.settings);
+      return command;
+    }
+  }
+  CommandLine command = parse_main_command(arguments);
+  std::get<RunOptions>(command.settings).command_line = joined("mpinmf", arguments);
+  return command;
 }
 
 }  // namespace mpinmf

@@ -4,13 +4,12 @@
 #include <iomanip>
 #include <ostream>
 #include <sstream>
-#include <variant>
 
+#include "commands/preamble.hpp"
 #include "core/bytes.hpp"
 #include "core/fault_injection.hpp"
 #include "io/input.hpp"
 #include "io/matrix_file.hpp"
-#include "io/validate.hpp"
 #include "mpinmf/error.hpp"
 
 namespace mpinmf {
@@ -41,28 +40,66 @@ std::optional<std::string> dense_copy_refusal(Index rows, Index columns, std::in
          " as CSR); keep --layout csr (mpinmf reads it as fast), or pass --force-dense";
 }
 
+namespace {
+
+OutputLayout layout_for(const ConvertOptions& options, const io::InputPlan& plan) {
+  return options.layout != OutputLayout::automatic ? options.layout
+         : plan.sparse()                           ? OutputLayout::csr
+                                                   : OutputLayout::dense;
+}
+
+/// A rank's memory holding `rows` of V's rows: the rows as read, and the copy the writer makes
+/// of them in the layout written (CSR without stored zeros, at most every entry of a dense
+/// block; or a sparse block expanded).
+MemoryEstimate conversion_memory(const io::InputPlan& plan, OutputLayout layout, Index rows) {
+  MemoryEstimate memory = input_memory(plan, rows);
+  const std::int64_t entries = entries_in_rows(plan, rows);
+  const std::int64_t copy = layout == OutputLayout::csr ? 16 * entries + 16 * (rows + 1)
+                            : plan.sparse()             ? 8 * rows * plan.columns
+                                                        : 0;
+  memory.workspace = std::max(memory.workspace, copy);
+  return memory;
+}
+
+/// The file: the CSR arrays (at most every entry of a dense input) or the dense dataset.
+std::int64_t conversion_file_bytes(const io::InputPlan& plan, OutputLayout layout) {
+  return layout == OutputLayout::csr ? 16 * plan.stored_entries + 8 * (plan.rows + 1)
+                                     : 8 * static_cast<std::int64_t>(plan.rows) * plan.columns;
+}
+
+/// The conversion's preamble (commands/preamble.hpp): the output; a dense copy far larger than
+/// the nonzeros; memory and disk.
+io::InputPlan prepare_conversion(Communicator& comm, const ConvertOptions& options) {
+  PreambleRequest request{&options};
+  request.outputs = {{options.output, options.overwrite, ""}};
+  request.input = &options;
+  request.check_input = [&](Communicator& all, const io::InputPlan& plan) {
+    all.run_agreed([&] {
+      static_cast<void>(planned_fault());  // a malformed MPINMF_FAULT fails here, on every rank
+      if (layout_for(options, plan) == OutputLayout::dense && plan.sparse() &&
+          !options.force_dense) {
+        if (const auto refusal = dense_copy_refusal(plan.rows, plan.columns, plan.stored_entries)) {
+          throw Error(plan.source + ": " + *refusal);
+        }
+      }
+    });
+  };
+  request.check_resources = [&](Communicator& all, const io::InputPlan& plan, int) {
+    const OutputLayout layout = layout_for(options, plan);
+    check_memory(all, {[&](Index rows, int) { return conversion_memory(plan, layout, rows); },
+                       plan.rows, all.size(), more_ranks_advice});
+    check_disk_space(all, options.output, conversion_file_bytes(plan, layout));
+  };
+  return run_preamble(comm, request).input;
+}
+
+}  // namespace
+
 void run_conversion(Communicator& comm, const ConvertOptions& options, std::ostream& out) {
   const double start = MPI_Wtime();
-  io::check_output_path(comm, options.output, options.overwrite);
-  const io::InputPlan plan =
-      io::inspect_input(comm, {options.input, options.dataset, options.format, options.transpose});
-  const OutputLayout layout = options.layout != OutputLayout::automatic ? options.layout
-                              : plan.sparse()                           ? OutputLayout::csr
-                                                                        : OutputLayout::dense;
-  comm.run_agreed([&] {
-    static_cast<void>(planned_fault());  // a malformed MPINMF_FAULT fails here, on every rank
-    if (layout == OutputLayout::dense && plan.sparse() && !options.force_dense) {
-      if (const auto refusal = dense_copy_refusal(plan.rows, plan.columns, plan.stored_entries)) {
-        throw Error(plan.source + ": " + *refusal);
-      }
-    }
-  });
-
-  io::LocalInput local = io::read_input(comm, plan);
-  // Sparse rows are validated as they are read; dense ones here.
-  if (const auto* dense = std::get_if<RowMatrix>(&local.V)) {
-    io::require_nonnegative_finite(comm, *dense, local.rows.begin, plan.source);
-  }
+  const io::InputPlan plan = prepare_conversion(comm, options);
+  const OutputLayout layout = layout_for(options, plan);
+  const io::LocalInput local = read_checked_rows(comm, plan);
   const std::int64_t nonzeros = comm.sum_counts(io::nonzero_entries(local));
   const std::vector<io::Attribute> attributes{
       {"input", plan.source},

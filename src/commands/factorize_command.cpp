@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "commands/preamble.hpp"
 #include "core/fault_injection.hpp"
 #include "core/interrupt.hpp"
 #include "core/resources.hpp"
@@ -40,6 +41,7 @@ class IoClock {
     } add{seconds_, start};
     return step();
   }
+  void add(double seconds) { seconds_ += seconds; }
   [[nodiscard]] double seconds() const { return seconds_; }
 
  private:
@@ -106,22 +108,6 @@ std::vector<io::Attribute> concatenated(const Lists&... lists) {
   return all;
 }
 
-/// What a run settles before it reads V.
-struct PreparedRun {
-  int threads = 1;
-  std::unique_ptr<const InterruptHandlers> interrupt_handlers;
-  std::string checkpoint;
-  io::InputPlan input;
-};
-
-void check_output_paths(Communicator& comm, const RunOptions& options,
-                        const std::string& checkpoint) {
-  io::check_output_path(comm, options.output, options.overwrite);
-  io::check_output_path(comm, checkpoint, options.overwrite || checkpoint == options.resume,
-                        "a checkpoint is there: pass --resume " + checkpoint +
-                            " to continue from it, or --overwrite to start afresh");
-}
-
 void check_rank_fits(const Communicator& comm, const RunOptions& options,
                      const io::InputPlan& input) {
   const io::DenseShape shape{input.rows, input.columns};
@@ -153,25 +139,23 @@ void check_resources(Communicator& comm, const RunOptions& options, const io::In
   check_disk_space(comm, options.output, 3 * output_bytes);
 }
 
-PreparedRun prepare_run(Communicator& comm, const RunOptions& options, IoClock& io_clock) {
-  PreparedRun run;
-  run.threads = threads_for_rank(options.threads, comm.ranks_on_node());
-  use_threads(run.threads);
-  // Handlers first: a signal during the read is honoured at the first iteration.
-  run.interrupt_handlers = std::make_unique<const InterruptHandlers>();
-  run.checkpoint = checkpoint_path(options);
-  check_output_paths(comm, options, run.checkpoint);
-  run.input = io_clock.time([&] {
-    return io::inspect_input(comm, {options.input, options.dataset, options.format,
-                                    options.transpose, options.precision});
-  });
-  check_rank_fits(comm, options, run.input);
-  if (!options.skip_resource_check) {
-    check_resources(comm, options, run.input, run.threads);
-  }
-  use_threads(run.threads,
-              run.input.sparse() ? ThreadUse::sparse_products : ThreadUse::dense_products);
-  return run;
+/// The run's preamble (commands/preamble.hpp): its outputs, the result and the checkpoint;
+/// k against V's shape; the engine's estimate of its memory and the result's size.
+Preamble prepare_run(Communicator& comm, const RunOptions& options, const std::string& checkpoint) {
+  PreambleRequest request{&options};
+  request.outputs = {{options.output, options.overwrite, ""},
+                     {checkpoint, options.overwrite || checkpoint == options.resume,
+                      "a checkpoint is there: pass --resume " + checkpoint +
+                          " to continue from it, or --overwrite to start afresh"}};
+  request.input = &options;
+  request.interruptible = true;
+  request.check_input = [&](Communicator& all, const io::InputPlan& input) {
+    check_rank_fits(all, options, input);
+  };
+  request.check_resources = [&](Communicator& all, const io::InputPlan& input, int threads) {
+    check_resources(all, options, input, threads);
+  };
+  return run_preamble(comm, request);
 }
 
 /// What the steps after the read share.
@@ -369,15 +353,17 @@ void report_summary(std::ostream& out, const RunOptions& options, const RunSumma
 RunSummary run_factorization(Communicator& comm, const RunOptions& options, std::ostream& out) {
   const double start = MPI_Wtime();
   IoClock io_clock;
-  const PreparedRun prepared = prepare_run(comm, options, io_clock);
+  const std::string checkpoint = checkpoint_path(options);
+  const Preamble prepared = prepare_run(comm, options, checkpoint);
+  io_clock.add(prepared.inspection_seconds);
   const LoadedMatrix V = io_clock.time([&] { return load_matrix(comm, prepared.input); });
   const io::RunIdentity identity =
       run_identity(options, V.plan.rows, V.plan.columns, {V.sum, V.squared_norm});
-  const LoadedRun run{comm, options, V, identity, prepared.checkpoint, io_clock};
+  const LoadedRun run{comm, options, V, identity, checkpoint, io_clock};
   RunStart run_start = start_of_run(run, out);
   const LoopOutcome loop = iterate(run, run_start, out);
   write_result(run, run_start.factors, loop.result);
-  const RunSummary summary = summarize(run, prepared.threads, loop, start);
+  RunSummary summary = summarize(run, prepared.threads, loop, start);
   if (comm.is_root()) {
     report_summary(out, options, summary);
   }

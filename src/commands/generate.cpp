@@ -6,13 +6,16 @@
 #include <variant>
 
 #include "analysis/synthetic.hpp"
+#include "commands/preamble.hpp"
 #include "io/matrix_file.hpp"
 
 namespace mpinmf {
 
 void run_generation(Communicator& comm, const GenerateOptions& options, std::ostream& out) {
   const double start = MPI_Wtime();
-  io::check_output_path(comm, options.output, options.overwrite);
+  PreambleRequest request;  // nothing to read; the threads as the environment set them
+  request.outputs = {{options.output, options.overwrite, ""}};
+  run_preamble(comm, request);
   const SyntheticSpec spec{options.rows,    options.columns, options.rank, options.clusters,
                            options.density, options.noise,   options.seed};
   const OutputLayout layout = options.layout != OutputLayout::automatic ? options.layout

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <variant>
 
 #include "commands/cli_options.hpp"
 #include "commands/convert.hpp"
@@ -32,6 +33,27 @@ constexpr int kExitUsage = 2;
   std::abort();  // MPI_Abort does not return
 }
 
+/// Each command's run function, chosen by the type of the settings its parser filled
+/// (commands/cli_options.hpp: CommandSettings); a command without one does not compile.
+struct RunCommand {
+  mpinmf::Communicator& comm;
+  void operator()(const mpinmf::RunOptions& options) const {
+    mpinmf::run_factorization(comm, options, std::cout);
+  }
+  void operator()(const mpinmf::ProjectOptions& options) const {
+    mpinmf::run_projection(comm, options, std::cout);
+  }
+  void operator()(const mpinmf::ConvertOptions& options) const {
+    mpinmf::run_conversion(comm, options, std::cout);
+  }
+  void operator()(const mpinmf::GenerateOptions& options) const {
+    mpinmf::run_generation(comm, options, std::cout);
+  }
+  void operator()(const mpinmf::SurveyOptions& options) const {
+    mpinmf::run_survey(comm, options, std::cout);
+  }
+};
+
 int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
   using Action = mpinmf::CommandLine::Action;
   const mpinmf::CommandLine command =
@@ -50,24 +72,10 @@ int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
       }
       return kExitUsage;
     case Action::run:
-    case Action::project:
-    case Action::convert:
-    case Action::generate:
-    case Action::survey:
       break;
   }
   try {
-    if (command.action == Action::project) {
-      mpinmf::run_projection(comm, command.project, std::cout);
-    } else if (command.action == Action::convert) {
-      mpinmf::run_conversion(comm, command.convert, std::cout);
-    } else if (command.action == Action::survey) {
-      mpinmf::run_survey(comm, command.survey, std::cout);
-    } else if (command.action == Action::generate) {
-      mpinmf::run_generation(comm, command.generate, std::cout);
-    } else {
-      mpinmf::run_factorization(comm, command.options, std::cout);
-    }
+    std::visit(RunCommand{comm}, command.settings);
     return 0;
   } catch (const mpinmf::Interrupted& stop) {
     if (comm.is_root()) {

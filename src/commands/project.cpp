@@ -1,19 +1,33 @@
 #include "commands/project.hpp"
 
+#include <algorithm>
+#include <memory>
 #include <ostream>
-#include <thread>
+#include <type_traits>
+#include <variant>
 
-#include "core/resources.hpp"
+#include "commands/preamble.hpp"
 #include "engine/loop_control.hpp"
 #include "io/dense_reader.hpp"
 #include "io/factor_file.hpp"
-#include "io/validate.hpp"
 #include "mpinmf/error.hpp"
-#include "rules/anls_bpp.hpp"
+#include "rules/nnls_bpp.hpp"
+#include "rules/update_rule.hpp"
 
 namespace mpinmf {
+namespace {
 
-Matrix project_columns(Communicator& comm, const RowMatrix& local_rows, const RowMatrix& W,
+/// The solver of either half: the anls-bpp rule's update, as the engine's loop makes it.
+std::unique_ptr<UpdateRule> exact_rule() {
+  RuleSettings settings;
+  settings.algorithm = Algorithm::anls_bpp;
+  return make_update_rule(settings);
+}
+
+}  // namespace
+
+template <typename LocalRows>
+Matrix project_columns(Communicator& comm, const LocalRows& local_rows, const RowMatrix& W,
                        const Penalty& penalty) {
   const Index k = W.cols();
   Matrix WtW = W.transpose() * W;
@@ -24,49 +38,150 @@ Matrix project_columns(Communicator& comm, const RowMatrix& local_rows, const Ro
   Matrix WtV_own;
   comm.reduce_scatter_columns(WtV, blocks, WtV_own);
   Matrix H = Matrix::Zero(k, local_rows.cols());
-  anls_bpp_update(H.middleCols(own.begin, own.size()), WtW, WtV_own, penalty);
+  exact_rule()->update(H.middleCols(own.begin, own.size()), WtW, WtV_own, penalty);
   comm.allgather_columns(H, blocks);
   return H;
 }
 
-RowMatrix project_rows(const RowMatrix& local_rows, const Matrix& H, const Penalty& penalty) {
+template <typename LocalRows>
+RowMatrix project_rows(const LocalRows& local_rows, const Matrix& H, const Penalty& penalty) {
   const Matrix HHt = H * H.transpose();
   const RowMatrix VHt = local_rows * H.transpose();
   RowMatrix W = RowMatrix::Zero(local_rows.rows(), H.rows());
-  anls_bpp_update(W.transpose(), HHt, VHt.transpose(), penalty);
+  exact_rule()->update(W.transpose(), HHt, VHt.transpose(), penalty);
   return W;
 }
 
-void run_projection(Communicator& comm, const ProjectOptions& options, std::ostream& out) {
-  const double start = MPI_Wtime();
-  use_threads(threads_for_rank(options.threads, comm.ranks_on_node()));
-  io::check_output_path(comm, options.output, options.overwrite);
-  const io::DenseShape model_W = io::inspect_dense(comm, options.model, "/W");
-  const io::DenseShape model_H = io::inspect_dense(comm, options.model, "/H");
-  const io::DenseShape data = io::inspect_dense(comm, options.input, options.dataset);
-  const std::string source = options.input + ":" + options.dataset;
-  const bool by_columns = options.axis == "columns";
-  const Index k = model_W.columns;
+template Matrix project_columns(Communicator&, const RowMatrix&, const RowMatrix&, const Penalty&);
+template Matrix project_columns(Communicator&, const SparseRowMatrix&, const RowMatrix&,
+                                const Penalty&);
+template RowMatrix project_rows(const RowMatrix&, const Matrix&, const Penalty&);
+template RowMatrix project_rows(const SparseRowMatrix&, const Matrix&, const Penalty&);
+
+namespace {
+
+/// The shapes of the model's factors.
+struct ModelShape {
+  io::DenseShape W;
+  io::DenseShape H;
+  [[nodiscard]] Index k() const { return W.columns; }
+};
+
+/// Inspects the model and checks that V' fits it: the model's rows (new columns) or columns
+/// (new rows). Collective; errors are agreed.
+ModelShape inspect_model(const Communicator& comm, const ProjectOptions& options,
+                         const io::InputPlan& plan) {
+  const ModelShape model{io::inspect_dense(comm, options.model, "/W"),
+                         io::inspect_dense(comm, options.model, "/H")};
   comm.run_agreed([&] {
-    if (by_columns && data.rows != model_W.rows) {
-      throw Error(source + " has " + std::to_string(data.rows) + " rows but the model's W has " +
-                  std::to_string(model_W.rows) +
+    if (options.axis == "columns" && plan.rows != model.W.rows) {
+      throw Error(plan.source + " has " + std::to_string(plan.rows) +
+                  " rows but the model's W has " + std::to_string(model.W.rows) +
                   ": new samples as columns need the model's rows (or use --axis rows)");
     }
-    if (!by_columns && data.columns != model_H.columns) {
-      throw Error(source + " has " + std::to_string(data.columns) +
-                  " columns but the model's H has " + std::to_string(model_H.columns) +
+    if (options.axis == "rows" && plan.columns != model.H.columns) {
+      throw Error(plan.source + " has " + std::to_string(plan.columns) +
+                  " columns but the model's H has " + std::to_string(model.H.columns) +
                   ": new rows need the model's columns (or use --axis columns)");
     }
   });
+  return model;
+}
 
-  const IndexRange rows = even_block(data.rows, comm.size(), comm.rank());
-  const RowMatrix V = io::read_dense_rows(comm, options.input, options.dataset, rows);
-  io::require_nonnegative_finite(comm, V, rows.begin, source);
-  const Penalties penalties = make_penalties(options.rule, data.rows, data.columns);
+/// A rank's memory holding `rows` of V''s rows when `ranks` ranks share them: V' as read; by
+/// columns, its rows of W, WᵀV' and H' (k × n' each), its columns of WᵀV' with the solver's
+/// scratch and the reduce-scatter's buffers, or H' copied for writing; by rows, H (read, and
+/// a copy), W'' and V'' Hᵀ, with the solver's scratch for its rows.
+MemoryEstimate projection_memory(const io::InputPlan& plan, bool by_columns, Index k, Index rows,
+                                 int ranks) {
+  constexpr std::int64_t kDouble = sizeof(double);
+  MemoryEstimate memory = input_memory(plan, rows);
+  const Index n = plan.columns;
+  const Index solved = by_columns ? (n + ranks - 1) / std::max(1, ranks) : rows;
+  const std::int64_t solving = nnls_bpp_allocated_bytes(k, solved) + 2 * kDouble * k * solved;
+  if (by_columns) {
+    memory.factors = kDouble * (rows * k + 2 * k * n + k * k);
+    const std::int64_t reduce_scatter = ranks > 1 ? 2 * kDouble * k * n : 0;
+    memory.workspace =
+        std::max({memory.workspace, solving + reduce_scatter, kFileBufferBytes + kDouble * k * n});
+  } else {
+    memory.factors = kDouble * (2 * k * n + 2 * rows * k + k * k);
+    memory.workspace = std::max(memory.workspace, solving);
+  }
+  return memory;
+}
 
+void check_projection_resources(Communicator& comm, const ProjectOptions& options,
+                                const io::InputPlan& plan, Index k) {
+  const bool by_columns = options.axis == "columns";
+  check_memory(comm, {[&](Index rows, int ranks) {
+                        return projection_memory(plan, by_columns, k, rows, ranks);
+                      },
+                      plan.rows, comm.size(), more_ranks_advice});
+  check_disk_space(
+      comm, options.output,
+      factor_file_bytes(by_columns ? 0 : plan.rows, by_columns ? plan.columns : 0, k, 0));
+}
+
+/// What the projection's steps share: V''s plan and the model's shape.
+struct Projection {
+  io::InputPlan plan;
+  ModelShape model;
+};
+
+/// The projection's preamble (commands/preamble.hpp): the output; the model against V''s
+/// shape; memory and disk.
+Projection prepare_projection(Communicator& comm, const ProjectOptions& options) {
+  Projection projection;
+  PreambleRequest request{&options};
+  request.outputs = {{options.output, options.overwrite, ""}};
+  request.input = &options;
+  request.check_input = [&](Communicator& all, const io::InputPlan& plan) {
+    projection.model = inspect_model(all, options, plan);
+  };
+  request.check_resources = [&](Communicator& all, const io::InputPlan& plan, int) {
+    check_projection_resources(all, options, plan, projection.model.k());
+  };
+  projection.plan = run_preamble(comm, request).input;
+  return projection;
+}
+
+/// H' (axis columns) or W'' (axis rows) from this rank's rows of V', as read (in double).
+Factors project(Communicator& comm, const ProjectOptions& options, const Projection& projection,
+                const io::LocalInput& local) {
+  const io::InputPlan& plan = projection.plan;
+  const Index k = projection.model.k();
+  const Penalties penalties = make_penalties(options.rule, plan.rows, plan.columns);
   Factors result;
-  std::vector<io::Attribute> attributes{
+  std::visit(
+      [&](const auto& V) {
+        if constexpr (std::is_same_v<typename std::decay_t<decltype(V)>::Scalar, double>) {
+          if (options.axis == "columns") {
+            const RowMatrix W = io::read_dense_rows(comm, options.model, "/W", local.rows);
+            result.H = project_columns(comm, V, W, penalties.H);
+            result.W = RowMatrix(local.rows.size(), 0);
+          } else {
+            const RowMatrix H_rows = io::read_dense_rows(comm, options.model, "/H", {0, k});
+            result.W = project_rows(V, H_rows, penalties.W);
+            result.H = Matrix(k, 0);
+          }
+        }
+      },
+      local.V);
+  return result;
+}
+
+}  // namespace
+
+void run_projection(Communicator& comm, const ProjectOptions& options, std::ostream& out) {
+  const double start = MPI_Wtime();
+  const Projection projection = prepare_projection(comm, options);
+  const io::InputPlan& plan = projection.plan;
+  const Index k = projection.model.k();
+  const bool by_columns = options.axis == "columns";
+  const io::LocalInput local = read_checked_rows(comm, plan);
+  const Factors result = project(comm, options, projection, local);
+  const std::vector<io::Attribute> attributes{
       {"model", options.model},
       {"input", options.input},
       {"dataset", options.dataset},
@@ -76,20 +191,11 @@ void run_projection(Communicator& comm, const ProjectOptions& options, std::ostr
       {"version", std::string(MPINMF_VERSION)},
       {"command_line", options.command_line},
   };
-  if (by_columns) {
-    const RowMatrix W = io::read_dense_rows(comm, options.model, "/W", rows);
-    result.H = project_columns(comm, V, W, penalties.H);
-    result.W = RowMatrix(rows.size(), 0);
-  } else {
-    const RowMatrix H_rows = io::read_dense_rows(comm, options.model, "/H", {0, k});
-    result.W = project_rows(V, H_rows, penalties.W);
-    result.H = Matrix(k, 0);
-  }
-  io::write_factor_file(comm, options.output, result, rows, data.rows, {}, attributes);
+  io::write_factor_file(comm, options.output, result, local.rows, plan.rows, {}, attributes);
   if (comm.is_root()) {
     out << "mpinmf project: " << (by_columns ? "H' " : "W'' ")
-        << (by_columns ? std::to_string(k) + " × " + std::to_string(data.columns)
-                       : std::to_string(data.rows) + " × " + std::to_string(k))
+        << (by_columns ? std::to_string(k) + " × " + std::to_string(plan.columns)
+                       : std::to_string(plan.rows) + " × " + std::to_string(k))
         << " written to " << options.output << " in " << MPI_Wtime() - start << " s\n";
   }
 }

@@ -13,12 +13,11 @@
 #include <sstream>
 
 #include "analysis/consensus.hpp"
-#include "core/resources.hpp"
+#include "commands/preamble.hpp"
 #include "engine/factorization.hpp"
 #include "engine/preflight.hpp"
 #include "io/output_file.hpp"
 #include "mpinmf/error.hpp"
-#include "starts/random_start.hpp"
 
 namespace mpinmf {
 namespace {
@@ -234,18 +233,79 @@ void check_ranks_fit(const Communicator& world, const SurveyOptions& options,
   });
 }
 
+/// A rank's memory when its group's `ranks` ranks share V's rows, `rows` of them its own: the
+/// engine's estimate for a factorization with the largest k (the restarts run one after
+/// another), and the best restart of each k, kept until the end.
+MemoryEstimate survey_rank_memory(const SurveyOptions& options, const io::InputPlan& plan,
+                                  int threads, Index rows, int ranks) {
+  Workload workload;
+  workload.rows = plan.rows;
+  workload.columns = plan.columns;
+  workload.components = options.ranks.back();
+  workload.algorithm = options.rule.algorithm;
+  workload.svd_start = options.init != "random";
+  workload.threads = threads;
+  workload.max_iterations = options.stopping.max_iterations;
+  workload.sparse_entries = plan.sparse() ? plan.stored_entries : 0;
+  workload.value_bytes = options.precision == Precision::single_precision ? 4 : 8;
+  MemoryEstimate memory = estimate_rank_memory(workload, rows, ranks);
+  for (const Index k : options.ranks) {
+    memory.factors += static_cast<std::int64_t>(sizeof(double)) * (rows + plan.columns) * k;
+  }
+  return memory;
+}
+
+std::string survey_memory_advice(int ranks_that_fit, int per_node) {
+  if (ranks_that_fit == 0) {
+    return "even one row of V per rank would not fit on a node like this one (each rank holds "
+           "H and the k × n products of the largest k, and the best restart of each k); use "
+           "machines with more memory, or smaller k";
+  }
+  return "a --group-size of " + std::to_string(ranks_that_fit) +
+         " or more would fit (a group's ranks share V's rows) with " + std::to_string(per_node) +
+         (per_node == 1 ? " rank" : " ranks") +
+         " on each node like this one; or use fewer ranks per node, or machines with more memory";
+}
+
+/// The survey's file: per k the best restart's W and H, the consensus of the sampled columns,
+/// its clusters and columns, and the restarts' four measures.
+std::int64_t survey_file_bytes(const SurveyOptions& options, const io::InputPlan& plan) {
+  const std::int64_t sampled = std::min(plan.columns, options.consensus_columns);
+  std::int64_t bytes = 0;
+  for (const Index k : options.ranks) {
+    bytes += factor_file_bytes(plan.rows, plan.columns, k, 0) +
+             static_cast<std::int64_t>(sizeof(double)) *
+                 (sampled * sampled + 2 * sampled + 4 * std::int64_t{options.restarts});
+  }
+  return bytes;
+}
+
+void check_survey_resources(Communicator& world, const SurveyOptions& options,
+                            const io::InputPlan& plan, int threads) {
+  const MemoryNeed need{[&](Index rows, int ranks) {
+                          return survey_rank_memory(options, plan, threads, rows, ranks);
+                        },
+                        plan.rows, options.group_size, survey_memory_advice};
+  check_memory(world, need);
+  check_disk_space(world, options.output, survey_file_bytes(options, plan));
+}
+
+/// The survey's preamble (commands/preamble.hpp): its file and table, the groups against the
+/// ranks, the largest k against V's shape, and its memory and disk.
 PreparedSurvey prepare_survey(Communicator& world, const SurveyOptions& options) {
-  const int threads = threads_for_rank(options.threads, world.ranks_on_node());
-  use_threads(threads);
   PreparedSurvey prepared{tsv_path(options.output), {}};
-  io::check_output_path(world, options.output, options.overwrite);
-  io::check_output_path(world, prepared.table_path, options.overwrite);
-  check_group_size(world, options);
-  prepared.plan = io::inspect_input(world, {options.input, options.dataset, options.format,
-                                            options.transpose, options.precision});
-  check_ranks_fit(world, options, prepared.plan);
-  use_threads(threads,
-              prepared.plan.sparse() ? ThreadUse::sparse_products : ThreadUse::dense_products);
+  PreambleRequest request{&options};
+  request.outputs = {{options.output, options.overwrite, ""},
+                     {prepared.table_path, options.overwrite, ""}};
+  request.input = &options;
+  request.check_input = [&](Communicator& all, const io::InputPlan& plan) {
+    check_group_size(all, options);
+    check_ranks_fit(all, options, plan);
+  };
+  request.check_resources = [&](Communicator& all, const io::InputPlan& plan, int threads) {
+    check_survey_resources(all, options, plan, threads);
+  };
+  prepared.plan = run_preamble(world, request).input;
   return prepared;
 }
 
@@ -357,9 +417,8 @@ void run_restart(Survey& survey, std::size_t t, Restarts& restarts, double start
                  std::ostream& out) {
   const SurveyOptions& options = survey.options;
   const Task& task = survey.tasks[t];
-  Factors factors =
-      random_factors(restart_seed(options.seed, task.k, task.restart), restarts.V.local.rows,
-                     survey.plan.columns, task.k, restarts.V.mean());
+  Factors factors = starting_factors(survey.group, restarts.V, task.k, options.init,
+                                     restart_seed(options.seed, task.k, task.restart));
   const EngineResult result =
       factorize_matrix(survey.group, restarts.V, options.rule, options.stopping, factors);
   const std::vector<std::int64_t> labels = sampled_labels(factors.H, survey.sampled);

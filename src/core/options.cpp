@@ -105,6 +105,20 @@ void validate(const RuleSettings& rule) {
   }
 }
 
+namespace {
+
+/// --pg-tol and --time-limit, as every command that factorizes takes them.
+void validate_limits(const StoppingCriteria& stopping) {
+  if (!(stopping.gradient_tolerance >= 0.0)) {
+    throw Error("--pg-tol must be 0 or more");
+  }
+  if (!(stopping.time_limit_seconds >= 0.0)) {
+    throw Error("--time-limit must be 0 (no limit) or more seconds");
+  }
+}
+
+}  // namespace
+
 void validate(const RunOptions& options) {
   if (options.input.empty()) {
     throw Error("--input is required: the HDF5 file that holds V");
@@ -124,12 +138,7 @@ void validate(const RunOptions& options) {
   if (!(options.stopping.tolerance >= 0.0)) {
     throw Error("--tol must be 0 or more");
   }
-  if (!(options.stopping.gradient_tolerance >= 0.0)) {
-    throw Error("--pg-tol must be 0 or more");
-  }
-  if (!(options.stopping.time_limit_seconds >= 0.0)) {
-    throw Error("--time-limit must be 0 (no limit) or more seconds");
-  }
+  validate_limits(options.stopping);
   validate(options.rule);
   if (options.normalize != "none" && options.normalize != "l1" && options.normalize != "l2") {
     throw Error("--normalize: unknown scaling '" + options.normalize + "' (choose none, l1 or l2)");
@@ -334,7 +343,17 @@ void validate(const SurveyOptions& options) {
   if (!(options.stopping.tolerance >= 0.0)) {
     throw Error("--tol must be ≥ 0");
   }
+  validate_limits(options.stopping);
   validate(options.rule);
+  if (options.init == "nndsvd" || options.init == "nndsvda") {
+    throw Error("--init " + options.init +
+                " gives every restart the same start, up to its randomized SVD's rounding, so "
+                "the restarts could not disagree; a survey takes random (the default) or "
+                "nndsvdar, whose zeros are filled at random from each restart's seed");
+  }
+  if (options.init != "random" && options.init != "nndsvdar") {
+    throw Error("--init: unknown start '" + options.init + "' (choose random or nndsvdar)");
+  }
 }
 
 }  // namespace mpinmf

@@ -239,6 +239,28 @@ class CommandLineTest(support.MpinmfTestCase):
         self.assertIn("(V block 4.9 TiB, factors ", run.stderr, run)
         self.assertIn("would fit", run.stderr, run)
 
+    def test_subcommands_refuse_a_matrix_too_large_for_memory_before_reading(self):
+        # The same 16 TB matrix, never written; a model whose W has its rows (k = 10).
+        with h5py.File(self.path("huge.h5"), "w") as out:
+            out.create_dataset("V", shape=(2_000_000, 1_000_000), dtype="f8", chunks=(1000, 1000))
+        with h5py.File(self.path("model.h5"), "w") as out:
+            out.create_dataset("W", shape=(2_000_000, 10), dtype="f8", chunks=(1000, 10))
+            out.create_dataset("H", shape=(10, 50), dtype="f8")
+        self.assertLess(os.path.getsize(self.path("huge.h5")), 100_000)
+        for arguments, advice in [
+                (["survey", "-i", "huge.h5", "--ranks", "2:3", "--group-size", 3, "-o",
+                  "out.h5"], "--group-size of"),
+                (["project", "--model", "model.h5", "-i", "huge.h5", "-o", "out.h5"],
+                 "ranks in all would fit"),
+                (["convert", "-i", "huge.h5", "-o", "out.h5"], "ranks in all would fit")]:
+            start = time.monotonic()
+            run = self.assert_fails_everywhere(arguments, "not enough memory: each rank needs about")
+            self.assertLess(time.monotonic() - start, 30, f"{arguments[0]}: refused at once")
+            # Rank 0 holds 666 667 rows of 10⁶ doubles, whatever else the command holds.
+            self.assertIn("(V block 4.9 TiB, factors ", run.stderr, run)
+            self.assertIn(advice, run.stderr, run)
+            self.assertIn("--skip-resource-check runs anyway", run.stderr, run)
+
     def test_existing_output_is_kept_unless_overwrite(self):
         write_matrix(self.path("v.h5"), low_rank(9, 7, 2))
         with open(self.path("result.h5"), "w") as existing:

@@ -124,6 +124,35 @@ class FormatTest(support.MpinmfTestCase):
                 self.assertLess(np.linalg.norm(W - W0) / np.linalg.norm(W0), 1e-10, context)
                 self.assertLess(np.linalg.norm(H - H0) / np.linalg.norm(H0), 1e-10, context)
 
+    def test_project_reads_every_format_as_the_main_command_does(self):
+        # The model is factorized from the dense file; projecting the same data back from each
+        # format must give the same H' (axis columns) and W'' (axis rows) as from the dense one.
+        write_matrix(self.path("dense.h5"), self.V)
+        with h5py.File(self.path("csr.h5"), "w") as out:
+            write_group(out.create_group("V"), self.V, "csr")
+        write_h5ad(self.path("csr.h5ad"), self.V, "csr")
+        write_10x(self.path("tenx.h5"), self.V)
+        write_mtx(self.path("v.mtx"), self.V)
+        self.factorize("dense.h5", 2, ["-a", "anls-bpp"], output="model.h5")
+        sources = {"dense": ["dense.h5"], "csr group": ["csr.h5"], "h5ad csr": ["csr.h5ad"],
+                   "10x": ["tenx.h5", "--transpose"], "mtx": ["v.mtx"]}
+        for axis, factor in [("columns", "H"), ("rows", "W")]:
+            projected = {}
+            for name, arguments in sources.items():
+                for ranks in [1, 3]:
+                    output = f"{axis}-{name.replace(' ', '-')}-{ranks}.h5"
+                    run = self.run_mpinmf(["project", "--model", "model.h5", "--axis", axis,
+                                           "-i", arguments[0], "-o", output] + arguments[1:],
+                                          ranks)
+                    self.assertEqual(run.rank_status, {r: 0 for r in range(ranks)}, run)
+                    with h5py.File(self.path(output), "r") as result:
+                        projected[name, ranks] = result[factor][()]
+            reference = projected["dense", 1]
+            self.assertGreater(np.linalg.norm(reference), 0.0)
+            for (name, ranks), found in projected.items():
+                self.assertLess(np.linalg.norm(found - reference) / np.linalg.norm(reference),
+                                1e-10, f"{factor} from {name} on {ranks} rank(s)")
+
     def test_names_reach_the_output(self):
         write_h5ad(self.path("cells.h5ad"), self.V, "csr")
         for extra in [[], ["--dataset", "/X"]]:

@@ -2,7 +2,8 @@
 """`mpinmf survey`: on data with 4 planted column clusters it picks k = 4 and its consensus
 clustering finds the planted clusters; the same survey on 1, 2 or 4 ranks, in groups of 1 or
 2, gives the same table; the best restart is repeated by the main command from the seed the
-survey reports; bad settings fail on every rank and leave no output."""
+survey reports, with the rule's settings and an SVD-based start as well; bad settings fail on
+every rank and leave no output."""
 import os
 
 import h5py
@@ -123,6 +124,30 @@ class SurveyTest(support.MpinmfTestCase):
         self.assertEqual(run.rank_status, {0: 0, 1: 0}, run)
         with h5py.File(self.path("again.h5"), "r") as f:
             np.testing.assert_allclose(f["W"][()] @ f["H"][()], W @ H, rtol=1e-7, atol=1e-9)
+
+    def test_svd_starts_and_rule_options_reach_each_restart(self):
+        # Every rule option of the main command, and --init nndsvdar: the best restart is
+        # repeated by the main command with the same settings and its seed.
+        settings = ["--algorithm", "anls-bpp", "--alpha-W", "0.01", "--l1-ratio", "0.5",
+                    "--init", "nndsvdar", "--tol", "0", "--max-iter", "40"]
+        run = self.run_mpinmf(["survey", "-i", "planted.h5", "--ranks", "3:4", "--restarts", "4",
+                               "--seed", "5", "-o", "svd.h5"] + settings, 2)
+        self.assertEqual(run.rank_status, {0: 0, 1: 0}, run)
+        with h5py.File(self.path("svd.h5"), "r") as f:
+            seed = int(f["k4"].attrs["best_seed"])
+            W, H = f["k4/W"][()], f["k4/H"][()]
+            errors = f["k4/restart_relative_error"][()]
+        self.assertGreater(len(set(errors.round(12))), 1, "nndsvdar restarts start apart")
+        run = self.run_mpinmf(["-i", "planted.h5", "-k", "4", "--seed", str(seed), "-o",
+                               "again.h5"] + settings, 2)
+        self.assertEqual(run.rank_status, {0: 0, 1: 0}, run)
+        with h5py.File(self.path("again.h5"), "r") as f:
+            np.testing.assert_allclose(f["W"][()] @ f["H"][()], W @ H, rtol=1e-7, atol=1e-9)
+        for init in ["nndsvd", "nndsvda"]:
+            run = self.run_mpinmf(["survey", "-i", "planted.h5", "-o", "out.h5", "--init", init]
+                                  + SURVEY, 2)
+            self.assertEqual(run.rank_status, {0: 2, 1: 2}, run)
+            self.assertIn(f"--init {init} gives every restart the same start", run.stderr, run)
 
     def test_bad_settings_fail_everywhere_and_leave_nothing(self):
         self.assert_fails_everywhere(["survey", "-i", "planted.h5", "--group-size", "2", "-o",
