@@ -258,8 +258,8 @@ class OptionTable {
   void parse(CommandLine& result, const std::vector<std::string>& arguments,
              const std::string& usage, const std::string& footer, const Step& finish) const {
     po::options_description all;
-    for (const po::options_description& section : sections_) {
-      all.add(section);
+    for (const po::options_description& group : sections_) {
+      all.add(group);
     }
     reporting_usage_errors(result, [&] {
       po::variables_map values;
@@ -657,17 +657,19 @@ CommandLine parse_main_command(const std::vector<std::string>& arguments) {
 
 CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   const std::string first = arguments.empty() ? "" : arguments.front();
-  for (const Subcommand& subcommand : subcommands()) {
-    if (first == subcommand.name) {
-      const std::vector<std::string> rest(arguments.begin() + 1, arguments.end());
-      CommandLine command = subcommand.parse(rest);
-      std::visit(
-          [&](auto& settings) {
-            settings.command_line = joined(std::string("mpinmf ") + subcommand.name, rest);
-          },
-          command.settings);
-      return command;
-    }
+  const auto& table = subcommands();
+  const auto subcommand =
+      std::find_if(std::begin(table), std::end(table),
+                   [&](const Subcommand& entry) { return first == entry.name; });
+  if (subcommand != std::end(table)) {
+    const std::vector<std::string> rest(arguments.begin() + 1, arguments.end());
+    CommandLine command = subcommand->parse(rest);
+    std::visit(
+        [&](auto& settings) {
+          settings.command_line = joined(std::string("mpinmf ") + subcommand->name, rest);
+        },
+        command.settings);
+    return command;
   }
   CommandLine command = parse_main_command(arguments);
   std::get<RunOptions>(command.settings).command_line = joined("mpinmf", arguments);

@@ -73,7 +73,7 @@ io::InputPlan prepare_conversion(Communicator& comm, const ConvertOptions& optio
   PreambleRequest request{&options};
   request.outputs = {{options.output, options.overwrite, ""}};
   request.input = &options;
-  request.check_input = [&](Communicator& all, const io::InputPlan& plan) {
+  request.check_input = [&](const Communicator& all, const io::InputPlan& plan) {
     all.run_agreed([&] {
       static_cast<void>(planned_fault());  // a malformed MPINMF_FAULT fails here, on every rank
       if (layout_for(options, plan) == OutputLayout::dense && plan.sparse() &&

@@ -38,7 +38,7 @@ class IoClock {
       double& total;
       double start;
       ~Add() { total += MPI_Wtime() - start; }
-    } add{seconds_, start};
+    } adding{seconds_, start};
     return step();
   }
   void add(double seconds) { seconds_ += seconds; }
@@ -149,7 +149,7 @@ Preamble prepare_run(Communicator& comm, const RunOptions& options, const std::s
                           " to continue from it, or --overwrite to start afresh"}};
   request.input = &options;
   request.interruptible = true;
-  request.check_input = [&](Communicator& all, const io::InputPlan& input) {
+  request.check_input = [&](const Communicator& all, const io::InputPlan& input) {
     check_rank_fits(all, options, input);
   };
   request.check_resources = [&](Communicator& all, const io::InputPlan& input, int threads) {

@@ -40,9 +40,17 @@ int fewest_ranks_that_fit(const MemoryNeed& need, std::int64_t bytes) {
   const auto too_few = [&](Index ranks) {
     return need.estimate(ceil_div(need.rows, ranks), static_cast<int>(ranks)).total() > bytes;
   };
-  const auto counts = std::views::iota(Index{1}, std::clamp<Index>(need.rows, 1, INT_MAX) + 1);
-  const auto first = std::ranges::partition_point(counts, too_few);
-  return first == counts.end() ? 0 : static_cast<int>(*first);
+  Index low = 1;                                              // the first count that might fit
+  Index high = std::clamp<Index>(need.rows, 1, INT_MAX) + 1;  // past the last
+  while (low < high) {
+    const Index middle = low + (high - low) / 2;
+    if (too_few(middle)) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  return low > std::clamp<Index>(need.rows, 1, INT_MAX) ? 0 : static_cast<int>(low);
 }
 
 }  // namespace
@@ -93,7 +101,7 @@ io::LocalInput read_checked_rows(Communicator& comm, const io::InputPlan& plan) 
   return local;
 }
 
-void check_memory(Communicator& comm, const MemoryNeed& need) {
+void check_memory(const Communicator& comm, const MemoryNeed& need) {
   const int per_node = std::max(1, comm.ranks_on_node());
   comm.run_agreed([&] {
     const std::optional<std::int64_t> available = available_memory_bytes();

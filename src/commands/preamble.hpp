@@ -41,7 +41,7 @@ struct PreambleRequest {
   /// The command's checks of the input's shape and of its settings against the ranks (k fits,
   /// the model matches, the groups divide the ranks). Collective: it agrees on its failures
   /// (Communicator::run_agreed).
-  std::function<void(Communicator&, const io::InputPlan&)> check_input{};
+  std::function<void(const Communicator&, const io::InputPlan&)> check_input{};
   /// The memory and disk checks, given the input and the rank's threads; collective, and
   /// skipped with --skip-resource-check (or without `resources`).
   std::function<void(Communicator&, const io::InputPlan&, int threads)> check_resources{};
@@ -83,7 +83,7 @@ struct MemoryNeed {
 /// A collective: refuses, with the same AgreedError on every rank, a command whose largest
 /// rank (holding an even share of V's rows) needs more memory than its node has available for
 /// each of its ranks there.
-void check_memory(Communicator& comm, const MemoryNeed& need);
+void check_memory(const Communicator& comm, const MemoryNeed& need);
 
 /// The advice of a command whose ranks all share V's rows: more of them, on more nodes.
 std::string more_ranks_advice(int ranks_that_fit, int per_node);

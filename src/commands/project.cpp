@@ -136,7 +136,7 @@ Projection prepare_projection(Communicator& comm, const ProjectOptions& options)
   PreambleRequest request{&options};
   request.outputs = {{options.output, options.overwrite, ""}};
   request.input = &options;
-  request.check_input = [&](Communicator& all, const io::InputPlan& plan) {
+  request.check_input = [&](const Communicator& all, const io::InputPlan& plan) {
     projection.model = inspect_model(all, options, plan);
   };
   request.check_resources = [&](Communicator& all, const io::InputPlan& plan, int) {

@@ -271,13 +271,13 @@ std::string survey_memory_advice(int ranks_that_fit, int per_node) {
 /// its clusters and columns, and the restarts' four measures.
 std::int64_t survey_file_bytes(const SurveyOptions& options, const io::InputPlan& plan) {
   const std::int64_t sampled = std::min(plan.columns, options.consensus_columns);
-  std::int64_t bytes = 0;
-  for (const Index k : options.ranks) {
-    bytes += factor_file_bytes(plan.rows, plan.columns, k, 0) +
-             static_cast<std::int64_t>(sizeof(double)) *
-                 (sampled * sampled + 2 * sampled + 4 * std::int64_t{options.restarts});
-  }
-  return bytes;
+  return std::accumulate(
+      options.ranks.begin(), options.ranks.end(), std::int64_t{0},
+      [&](std::int64_t bytes, Index k) {
+        return bytes + factor_file_bytes(plan.rows, plan.columns, k, 0) +
+               static_cast<std::int64_t>(sizeof(double)) *
+                   (sampled * sampled + 2 * sampled + 4 * std::int64_t{options.restarts});
+      });
 }
 
 void check_survey_resources(Communicator& world, const SurveyOptions& options,
@@ -298,7 +298,7 @@ PreparedSurvey prepare_survey(Communicator& world, const SurveyOptions& options)
   request.outputs = {{options.output, options.overwrite, ""},
                      {prepared.table_path, options.overwrite, ""}};
   request.input = &options;
-  request.check_input = [&](Communicator& all, const io::InputPlan& plan) {
+  request.check_input = [&](const Communicator& all, const io::InputPlan& plan) {
     check_group_size(all, options);
     check_ranks_fit(all, options, plan);
   };
