@@ -5,6 +5,7 @@
 #include <deque>
 #include <functional>
 #include <sstream>
+#include <string_view>
 #include <utility>
 
 #include "mpinmf/error.hpp"
@@ -36,20 +37,40 @@ Examples:
 
 // The help's closing sections: the rules and the penalties (the main command and the survey),
 // the penalties alone (project), precision and exit status (the main command).
-constexpr const char* kRulesFooter = R"(
-Rules (the Frobenius rules minimize ½‖V − WH‖² plus the penalties, kl the divergence;
-each never increases its objective):
-  mu        Lee & Seung's multiplicative updates, the reference (R's NMF "lee"):
-            simple, slow to converge (thousands of iterations for a tight fit).
-  pgd       projected gradient with an L2 penalty λ (--lambda); the step adapts to the
-            data unless --learning-rate fixes it.
-  hals      hierarchical alternating least squares, several cheap sweeps over the
-            components per iteration: fast, the usual first choice.
-  anls-bpp  alternating non-negative least squares, each half solved exactly by block
-            principal pivoting: fewest iterations, the most accurate, best for small k.
-  kl        multiplicative updates for the Kullback–Leibler divergence D(V ‖ WH),
-            for counts (Poisson noise): single-cell, text, ratings.
-)";
+/// Columns a UTF-8 string takes on a terminal: its code points (the help's Greek letters and
+/// symbols are one column each), not its bytes.
+std::size_t display_width(std::string_view text) {
+  return static_cast<std::size_t>(std::ranges::count_if(
+      text, [](char byte) { return (static_cast<unsigned char>(byte) & 0xC0U) != 0x80U; }));
+}
+
+/// "Rules": a paragraph a rule from kAlgorithms, its name in the margin and its help wrapped
+/// beside it, so that a rule added to the table is described here too.
+std::string rules_footer() {
+  constexpr std::size_t kWidth = 90;
+  constexpr std::size_t kIndent = 12;
+  std::string text =
+      "\nRules (the Frobenius rules minimize ½‖V − WH‖² plus the penalties, kl the divergence;\n"
+      "each never increases its objective):\n";
+  for (const AlgorithmInfo& rule : kAlgorithms) {
+    std::string line = "  " + std::string(rule.name);
+    line.resize(kIndent, ' ');
+    std::istringstream words(rule.help);
+    std::string word;
+    bool line_has_words = false;
+    while (words >> word) {
+      if (line_has_words && display_width(line) + 1 + display_width(word) > kWidth) {
+        text += line + "\n";
+        line.assign(kIndent, ' ');
+        line_has_words = false;
+      }
+      line += (line_has_words ? " " : "") + word;
+      line_has_words = true;
+    }
+    text += line + "\n";
+  }
+  return text;
+}
 
 constexpr const char* kPenaltiesFooter = R"(
 Penalties (scikit-learn's names and scaling, so settings carry across):
@@ -363,7 +384,7 @@ void add_rule_options(OptionTable& table, po::options_description& section, Rule
   section.add_options()(
       "algorithm,a",
       po::value<std::string>()->value_name("RULE")->default_value(algorithm_name(rule.algorithm)),
-      "update rule: mu, pgd, hals, anls-bpp or kl (see Rules below)")(
+      ("update rule: " + algorithm_choices() + " (see Rules below)").c_str())(
       "delta", po::value(&rule.delta)->value_name("δ")->default_value(rule.delta, "2.2e-16"),
       "mu and kl: added to denominators; the default only guards against 0/0, larger values "
       "(the R write-up uses 0.001) damp the updates")(
@@ -554,7 +575,7 @@ CommandLine parse_survey(const std::vector<std::string>& arguments) {
   po::options_description& running = table.section("Running");
   add_resource_options(table, running, o, {.threads = true, .precision = &o});
   add_help_options(running);
-  table.parse(result, arguments, kSurveyUsage, std::string(kRulesFooter) + kPenaltiesFooter,
+  table.parse(result, arguments, kSurveyUsage, rules_footer() + kPenaltiesFooter,
               [&](const po::variables_map&) {
                 if (!ranks.empty()) {
                   o.ranks = parse_rank_list(ranks);
@@ -647,8 +668,7 @@ CommandLine parse_main_command(const std::vector<std::string>& arguments) {
                         "print a progress line every N iterations (0: only the summary)");
   add_help_options(running, /*version=*/true);
 
-  table.parse(result, arguments, main_usage(),
-              std::string(kRulesFooter) + kPenaltiesFooter + kRunFooter,
+  table.parse(result, arguments, main_usage(), rules_footer() + kPenaltiesFooter + kRunFooter,
               [&](const po::variables_map&) { validate(o); });
   return result;
 }

@@ -19,13 +19,6 @@
 namespace mpinmf {
 namespace {
 
-// As engine/preflight.cpp measured and counts them: the process before it holds any matrix
-// (MPI, HDF5, OpenBLAS and the C++ runtime); and for sparse V, while its rows are read, the
-// file's arrays and the triplets sent and received where entries change ranks (a CSR entry
-// and two triplets each).
-constexpr std::int64_t kProcessBytes = std::int64_t{32} << 20;
-constexpr std::int64_t kSparseReadBytesPerEntry = 16 + 2 * 24;
-
 Index ceil_div(Index count, Index parts) { return (count + parts - 1) / parts; }
 
 std::string node_name() {
@@ -152,7 +145,7 @@ MemoryEstimate input_memory(const io::InputPlan& plan, Index rows) {
   const std::int64_t entries = entries_in_rows(plan, rows);
   MemoryEstimate memory;
   memory.v_block = plan.sparse() ? 16 * entries + 8 * (rows + 1) : 8 * entries;
-  memory.workspace = kFileBufferBytes + (plan.sparse() ? kSparseReadBytesPerEntry * entries : 0);
+  memory.workspace = kFileIoBytes + (plan.sparse() ? kSparseReadBytesPerEntry * entries : 0);
   memory.process = kProcessBytes;
   return memory;
 }

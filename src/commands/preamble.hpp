@@ -64,10 +64,6 @@ Preamble run_preamble(Communicator& comm, const PreambleRequest& request);
 /// the same for those that do, and also refuses a V of zeros). Collective; errors are agreed.
 io::LocalInput read_checked_rows(Communicator& comm, const io::InputPlan& plan);
 
-/// MPI-IO's collective buffer and HDF5's conversion buffer while a file is read or written,
-/// as engine/preflight.cpp counts them.
-inline constexpr std::int64_t kFileBufferBytes = std::int64_t{33} << 20;
-
 /// How a command's memory depends on V's rows: each rank's peak for its share of them, and
 /// what to suggest when that does not fit.
 struct MemoryNeed {

@@ -103,7 +103,7 @@ MemoryEstimate projection_memory(const io::InputPlan& plan, bool by_columns, Ind
     memory.factors = kDouble * (rows * k + 2 * k * n + k * k);
     const std::int64_t reduce_scatter = ranks > 1 ? 2 * kDouble * k * n : 0;
     memory.workspace =
-        std::max({memory.workspace, solving + reduce_scatter, kFileBufferBytes + kDouble * k * n});
+        std::max({memory.workspace, solving + reduce_scatter, kFileIoBytes + kDouble * k * n});
   } else {
     memory.factors = kDouble * (2 * k * n + 2 * rows * k + k * k);
     memory.workspace = std::max(memory.workspace, solving);

@@ -27,16 +27,6 @@ constexpr std::int64_t kKiB = 1024;
 constexpr std::int64_t kMiB = 1024 * kKiB;
 constexpr std::int64_t kGiB = 1024 * kMiB;
 
-// The process before it holds any matrix: MPI with its shared-memory transport, HDF5,
-// OpenBLAS and the C++ runtime. Measured at 26.5 MiB per rank (peak of a 200 × 100 run on 1
-// and 2 ranks; Open MPI 4.1, HDF5 1.10, OpenBLAS 0.3.21), rounded up.
-constexpr std::int64_t kProcessBytes = 32 * kMiB;
-
-// While V is read or the result written: MPI-IO's two-phase collective buffer (32 MiB per
-// aggregator in Open MPI's OMPIO; ROMIO's cb_buffer_size is 16 MiB) and HDF5's 1 MiB
-// type-conversion buffer, which a float32 or integer V passes through.
-constexpr std::int64_t kFileIoBytes = 33 * kMiB;
-
 // OpenBLAS packs a panel of each product's long operand, about 3 KiB per row of its long
 // side, into a 128 MiB buffer per thread (measured with OpenBLAS 0.3.21 on x86-64: 58.6 MiB
 // for V Hᵀ with 20000 rows, 2 × 117 MiB with 80000 rows on two threads, 128 MiB with 80000
@@ -250,11 +240,8 @@ Workload run_workload(const RunOptions& options, Index rows, Index columns, int 
   return workload;
 }
 
-// A CSR entry's column (its value is Workload::value_bytes), a double CSR entry as the readers
-// assemble it, and a coordinate triplet in transit.
+// A CSR entry's column (its value is Workload::value_bytes).
 constexpr std::int64_t kColumnIndexBytes = 8;
-constexpr std::int64_t kSparseEntryBytes = 16;
-constexpr std::int64_t kTripletBytes = 24;
 
 MemoryEstimate estimate_rank_memory(const Workload& workload, Index rows_here, int ranks) {
   const Index k = workload.components;
@@ -281,9 +268,8 @@ MemoryEstimate estimate_rank_memory(const Workload& workload, Index rows_here, i
   // Reading V; the H of --init-file is also copied once to be validated. A sparse read also
   // holds the file's arrays and, where entries change ranks, triplets sent and received; it
   // assembles the block in double, which a single-precision run then narrows.
-  const std::int64_t reading =
-      kFileIoBytes + doubles(k * n) +
-      entries_here * (kSparseEntryBytes + 2 * kTripletBytes + 8 - workload.value_bytes);
+  const std::int64_t reading = kFileIoBytes + doubles(k * n) +
+                               entries_here * (kSparseReadBytesPerEntry + 8 - workload.value_bytes);
   const std::int64_t start = workload.svd_start ? svd_start_bytes(workload, rows_here) : 0;
   // Open MPI's reduce-scatter keeps up to two buffers the size of the whole k × n product.
   const std::int64_t reduce_scatter = ranks > 1 ? doubles(2 * k * n) : 0;
