@@ -303,6 +303,8 @@ class BlockPrincipalPivoting {
   void take_still_infeasible(std::vector<Index>& pending);
   void solve_group(IndexSpan columns, Workspace& work);
   bool active_set(Index column, Workspace& work);
+  bool start_active_set(Index column, Workspace& work) const;
+  void move_to_passive_minimiser(const double* b, Workspace& work) const;
   void split_variables(Index column, Workspace& work) const;
   void collect_infeasible(Index column, Workspace& work) const;
   void exchange(Index column, std::vector<Index>& infeasible);
@@ -481,18 +483,11 @@ void BlockPrincipalPivoting::solve_round(std::vector<Index>& pending,
   }
 }
 
-bool BlockPrincipalPivoting::active_set(Index column, Workspace& work) {
-  // Lawson & Hanson from the feasible point max(x, 0) of the warm start or of the last
-  // pivoting round: each outer
-  // step adds the candidate of most negative gradient; inner steps go from x towards the
-  // passive set's minimiser z as far as x stays non-negative and drop what reaches zero.
-  // G_FF's Cholesky factor follows F by one-variable updates, O(k²) a step instead of the
-  // O(k³) of a fresh factor. Returns false (the column goes back to the pivoting) where a
-  // pivot is too small for that to be trusted.
-  const double* b = product_.col(column).data();
+/// The active set's start: x = max(x, 0) of the warm start, F its positive entries, and G_FF's
+/// Cholesky factor; false where G_FF is not safely positive definite.
+bool BlockPrincipalPivoting::start_active_set(Index column, Workspace& work) const {
   double* const l = work.factor.data();
   double* const x = work.point.data();
-  double* const z = work.solution.data();
   std::vector<Index>& passive = work.passive;
   passive.clear();
   for (Index i = 0; i < k_; ++i) {
@@ -511,49 +506,73 @@ bool BlockPrincipalPivoting::active_set(Index column, Workspace& work) {
     work.diagonal[static_cast<std::size_t>(f)] =
         gram_(passive[static_cast<std::size_t>(f)], passive[static_cast<std::size_t>(f)]);
   }
-  if (!cholesky_in_place_strided(l, p0, k_, work.diagonal.data())) {
-    return false;
-  }
-  const Index max_steps = 3 * k_ + 10;
-  for (Index step = 0; step < max_steps; ++step) {
-    // Inner loop: x ← the passive set's minimiser, dropping variables that would go negative.
-    for (;;) {
-      const auto p = static_cast<Index>(passive.size());
-      for (Index f = 0; f < p; ++f) {
-        z[f] = b[passive[static_cast<std::size_t>(f)]];
-      }
-      cholesky_solve(l, p, k_, z);
-      double alpha = 1.0;
-      Index blocking = -1;
-      for (Index f = 0; f < p; ++f) {
-        if (z[f] <= 0.0) {
-          const double xf = x[passive[static_cast<std::size_t>(f)]];
-          const double ratio = xf / (xf - z[f]);
-          if (ratio < alpha || blocking < 0) {
-            alpha = std::min(alpha, ratio);
-            blocking = f;
-          }
-        }
-      }
-      if (blocking < 0) {
-        for (Index f = 0; f < p; ++f) {
-          x[passive[static_cast<std::size_t>(f)]] = z[f];
-        }
-        break;
-      }
-      for (Index f = 0; f < p; ++f) {
-        double& xf = x[passive[static_cast<std::size_t>(f)]];
-        xf += alpha * (z[f] - xf);
-      }
-      x[passive[static_cast<std::size_t>(blocking)]] = 0.0;
-      for (Index f = p - 1; f >= 0; --f) {
-        if (x[passive[static_cast<std::size_t>(f)]] <= 0.0) {
-          x[passive[static_cast<std::size_t>(f)]] = 0.0;
-          cholesky_remove(l, static_cast<Index>(passive.size()), k_, f, work.scratch.data());
-          passive.erase(passive.begin() + f);
+  return cholesky_in_place_strided(l, p0, k_, work.diagonal.data());
+}
+
+/// Lawson & Hanson's inner loop: x moves towards the passive set's minimiser z as far as it
+/// stays non-negative, dropping from F (and from the factor) what reaches zero, until z itself
+/// is non-negative and x = z.
+void BlockPrincipalPivoting::move_to_passive_minimiser(const double* b, Workspace& work) const {
+  double* const l = work.factor.data();
+  double* const x = work.point.data();
+  double* const z = work.solution.data();
+  std::vector<Index>& passive = work.passive;
+  for (;;) {
+    const auto p = static_cast<Index>(passive.size());
+    for (Index f = 0; f < p; ++f) {
+      z[f] = b[passive[static_cast<std::size_t>(f)]];
+    }
+    cholesky_solve(l, p, k_, z);
+    double alpha = 1.0;
+    Index blocking = -1;
+    for (Index f = 0; f < p; ++f) {
+      if (z[f] <= 0.0) {
+        const double xf = x[passive[static_cast<std::size_t>(f)]];
+        const double ratio = xf / (xf - z[f]);
+        if (ratio < alpha || blocking < 0) {
+          alpha = std::min(alpha, ratio);
+          blocking = f;
         }
       }
     }
+    if (blocking < 0) {
+      for (Index f = 0; f < p; ++f) {
+        x[passive[static_cast<std::size_t>(f)]] = z[f];
+      }
+      return;
+    }
+    for (Index f = 0; f < p; ++f) {
+      double& xf = x[passive[static_cast<std::size_t>(f)]];
+      xf += alpha * (z[f] - xf);
+    }
+    x[passive[static_cast<std::size_t>(blocking)]] = 0.0;
+    for (Index f = p - 1; f >= 0; --f) {
+      if (x[passive[static_cast<std::size_t>(f)]] <= 0.0) {
+        x[passive[static_cast<std::size_t>(f)]] = 0.0;
+        cholesky_remove(l, static_cast<Index>(passive.size()), k_, f, work.scratch.data());
+        passive.erase(passive.begin() + f);
+      }
+    }
+  }
+}
+
+bool BlockPrincipalPivoting::active_set(Index column, Workspace& work) {
+  // Lawson & Hanson from the feasible point max(x, 0) of the warm start or of the last
+  // pivoting round: each outer step adds the candidate of most negative gradient, after the
+  // inner steps (move_to_passive_minimiser) have made x the passive set's minimiser.
+  // G_FF's Cholesky factor follows F by one-variable updates, O(k²) a step instead of the
+  // O(k³) of a fresh factor. Returns false (the column goes back to the pivoting) where a
+  // pivot is too small for that to be trusted.
+  if (!start_active_set(column, work)) {
+    return false;
+  }
+  const double* b = product_.col(column).data();
+  double* const l = work.factor.data();
+  double* const x = work.point.data();
+  std::vector<Index>& passive = work.passive;
+  const Index max_steps = 3 * k_ + 10;
+  for (Index step = 0; step < max_steps; ++step) {
+    move_to_passive_minimiser(b, work);
     // Outer step: the candidate with the most negative gradient y = G x − b, if below rounding.
     const auto p = static_cast<Index>(passive.size());
     double x_size = 0.0;
