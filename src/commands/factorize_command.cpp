@@ -1,6 +1,5 @@
 #include "commands/factorize_command.hpp"
 
-#include <fstream>
 #include <memory>
 #include <ostream>
 #include <thread>
@@ -18,7 +17,9 @@
 #include "io/checkpoint.hpp"
 #include "io/dense_reader.hpp"
 #include "io/factor_file.hpp"
+#include "io/file_identity.hpp"
 #include "io/input.hpp"
+#include "io/output_file.hpp"
 #include "io/validate.hpp"
 #include "mpinmf/error.hpp"
 #include "rules/update_rule.hpp"
@@ -143,10 +144,23 @@ void check_resources(Communicator& comm, const RunOptions& options, const io::In
 /// k against V's shape; the engine's estimate of its memory and the result's size.
 Preamble prepare_run(Communicator& comm, const RunOptions& options, const std::string& checkpoint) {
   PreambleRequest request{&options};
+  // A run may resume from its own checkpoint file and write it again; no other file it reads.
+  const bool resumes_own_checkpoint =
+      !options.resume.empty() && io::same_file(checkpoint, options.resume);
   request.outputs = {{options.output, options.overwrite, ""},
-                     {checkpoint, options.overwrite || checkpoint == options.resume,
+                     {checkpoint, options.overwrite || resumes_own_checkpoint,
                       "a checkpoint is there: pass --resume " + checkpoint +
-                          " to continue from it, or --overwrite to start afresh"}};
+                          " to continue from it, or --overwrite to start afresh",
+                      "checkpoint"}};
+  if (!options.summary_json.empty()) {
+    request.outputs.push_back({options.summary_json, options.overwrite, "", "--summary-json file"});
+  }
+  if (!options.resume.empty() && !resumes_own_checkpoint) {
+    request.reads.push_back({options.resume, "checkpoint to resume from"});
+  }
+  if (!options.init_file.empty()) {
+    request.reads.push_back({options.init_file, "--init-file"});
+  }
   request.input = &options;
   request.interruptible = true;
   request.check_input = [&](const Communicator& all, const io::InputPlan& input) {
@@ -337,14 +351,19 @@ RunSummary summarize(const LoadedRun& run, int threads, const LoopOutcome& loop,
   return summary;
 }
 
-void report_summary(std::ostream& out, const RunOptions& options, const RunSummary& summary) {
-  print_summary(out, summary);
+/// The summary on rank 0's `out`, and as JSON where asked: written whole or not at all, and
+/// a failure (a full disk) is the run's error, on every rank.
+void report_summary(const Communicator& comm, std::ostream& out, const RunOptions& options,
+                    const RunSummary& summary) {
+  if (comm.is_root()) {
+    print_summary(out, summary);
+  }
   if (!options.summary_json.empty()) {
-    std::ofstream json(options.summary_json);
-    json << summary_json(summary);
-    if (!json) {
-      out << "mpinmf: warning: could not write " << options.summary_json << "\n";
-    }
+    comm.run_agreed([&] {
+      if (comm.is_root()) {
+        io::write_text_output(options.summary_json, summary_json(summary), "summary JSON");
+      }
+    });
   }
 }
 
@@ -364,9 +383,7 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
   const LoopOutcome loop = iterate(run, run_start, out);
   write_result(run, run_start.factors, loop.result);
   RunSummary summary = summarize(run, prepared.threads, loop, start);
-  if (comm.is_root()) {
-    report_summary(out, options, summary);
-  }
+  report_summary(comm, out, options, summary);
   return summary;
 }
 

@@ -135,6 +135,7 @@ Projection prepare_projection(Communicator& comm, const ProjectOptions& options)
   Projection projection;
   PreambleRequest request{&options};
   request.outputs = {{options.output, options.overwrite, ""}};
+  request.reads = {{options.model, "model"}};
   request.input = &options;
   request.check_input = [&](const Communicator& all, const io::InputPlan& plan) {
     projection.model = inspect_model(all, options, plan);
