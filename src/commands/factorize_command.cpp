@@ -1,5 +1,6 @@
 #include "commands/factorize_command.hpp"
 
+#include <cmath>
 #include <memory>
 #include <ostream>
 #include <thread>
@@ -188,12 +189,48 @@ struct RunStart {
   LoopStart loop;
 };
 
+/// Refuses factors read from `path` (a start or a checkpoint) that hold a negative, NaN or
+/// Inf entry, naming where: every rule assumes non-negative factors, and mu would carry a
+/// negative entry into its result.
+void require_valid_factors(const LoadedRun& run, const Factors& factors, const std::string& path) {
+  const IndexRange rows = run.V.local.rows;
+  io::require_nonnegative_finite(run.comm, factors.W, rows.begin, path + ":/W");
+  const RowMatrix h_rows = factors.H;
+  io::require_nonnegative_finite(run.comm, run.comm.is_root() ? h_rows : RowMatrix(), 0,
+                                 path + ":/H");
+}
+
+/// Refuses a checkpoint whose history is not a run's record: iterations 0, 1, 2, … in order,
+/// finite objectives.
+void require_consistent_history(const LoadedRun& run, const std::vector<HistoryEntry>& history,
+                                const std::string& path) {
+  run.comm.run_agreed([&] {
+    if (!run.comm.is_root()) {
+      return;
+    }
+    if (history.empty()) {
+      throw Error(path + ":/history: is empty; a checkpoint's history starts with iteration 0");
+    }
+    for (std::size_t row = 0; row < history.size(); ++row) {
+      const HistoryEntry& entry = history[row];
+      if (entry.iteration != static_cast<int>(row) || !std::isfinite(entry.objective)) {
+        throw Error(path + ":/history: row " + std::to_string(row) + " holds iteration " +
+                    std::to_string(entry.iteration) + " with objective " +
+                    std::to_string(entry.objective) +
+                    "; a checkpoint's history counts 0, 1, 2, ... with finite objectives");
+      }
+    }
+  });
+}
+
 RunStart resume_from_checkpoint(const LoadedRun& run, std::ostream& out) {
   const RunOptions& options = run.options;
   io::Checkpoint resumed = run.io_clock.time([&] {
     return io::read_checkpoint(run.comm, options.resume, run.V.local.rows, run.V.plan.rows,
                                run.V.plan.columns, options.rank, run.identity);
   });
+  require_valid_factors(run, resumed.factors, options.resume);
+  require_consistent_history(run, resumed.start.history, options.resume);
   RunStart start;
   start.factors = std::move(resumed.factors);
   start.loop = std::move(resumed.start);
@@ -211,10 +248,7 @@ Factors read_init_file(const LoadedRun& run) {
     return io::read_factor_file(run.comm, options.init_file, rows, run.V.plan.rows,
                                 run.V.plan.columns, options.rank);
   });
-  io::require_nonnegative_finite(run.comm, factors.W, rows.begin, options.init_file + ":/W");
-  const RowMatrix h_rows = factors.H;
-  io::require_nonnegative_finite(run.comm, run.comm.is_root() ? h_rows : RowMatrix(), 0,
-                                 options.init_file + ":/H");
+  require_valid_factors(run, factors, options.init_file);
   return factors;
 }
 

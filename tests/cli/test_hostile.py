@@ -128,6 +128,89 @@ class DivergenceTest(HostileCase):
         self.assertNotIn("converged", run.stdout + run.stderr)
 
 
+class BadCheckpointTest(HostileCase):
+    """Resume refuses a checkpoint whose factors or history were tampered with, before any
+    iteration."""
+
+    def arguments(self, checkpoint):
+        return ["-i", "in.h5", "-k", "3", "-o", "out.h5", "--max-iter", "20", "--tol", "0",
+                "--checkpoint", "resumed.checkpoint.h5", "--resume", checkpoint]
+
+    def setUp(self):
+        super().setUp()
+        crashed = self.run_mpinmf(["-i", "in.h5", "-k", "3", "-o", "out.h5", "--max-iter", "20",
+                                   "--tol", "0", "--checkpoint-every", "5", "--print-every", "0"],
+                                  RANKS, {"MPINMF_FAULT": "checkpoint-crash@1:10"}, as_users_run=True)
+        self.assertNotEqual(crashed.returncode, 0, crashed)
+        for leftover in glob.glob(self.path("*.partial*")):
+            os.remove(leftover)
+        self.assertTrue(os.path.exists(self.path("out.checkpoint.h5")), crashed)
+
+    def tampered(self, name, change):
+        with open(self.path("out.checkpoint.h5"), "rb") as source, open(self.path(name), "wb") as copy:
+            copy.write(source.read())
+        with h5py.File(self.path(name), "r+") as f:
+            change(f)
+        return name
+
+    def test_negative_or_non_finite_factors(self):
+        def negative_w(f):
+            f["W"][3, 1] = -0.5
+
+        def nan_h(f):
+            f["H"][0, 2] = np.nan
+
+        self.assert_refused(self.arguments(self.tampered("neg.h5", negative_w)),
+                            "neg.h5:/W", protected=("in.h5", "neg.h5"))
+        self.assert_refused(self.arguments(self.tampered("nan.h5", nan_h)),
+                            "nan.h5:/H", protected=("in.h5", "nan.h5"))
+
+    def test_inconsistent_history(self):
+        def skipped_iteration(f):
+            f["history"][2, 0] = 7
+
+        self.assert_refused(self.arguments(self.tampered("hist.h5", skipped_iteration)),
+                            "hist.h5:/history: row 2 holds iteration 7",
+                            protected=("in.h5", "hist.h5"))
+
+
+class BadModelTest(HostileCase):
+    """project refuses a model with NaN or negative factors, or whose W and H disagree in k."""
+
+    def model(self, name, W, H):
+        with h5py.File(self.path(name), "w") as f:
+            f["W"] = W
+            f["H"] = H
+        return name
+
+    def test_bad_models(self):
+        rng = np.random.default_rng(3)
+        W, H = rng.random((40, 3)), rng.random((3, 30))
+        nan_W = W.copy()
+        nan_W[5, 1] = np.nan
+        negative_H = H.copy()
+        negative_H[2, 7] = -1.0
+        cases = [
+            ("nan.h5", nan_W, H, ["--axis", "columns"], "nan.h5:/W"),
+            ("neg.h5", W, negative_H, ["--axis", "rows"], "neg.h5:/H"),
+            ("k.h5", W, rng.random((4, 30)), [], "its W has 3 columns but its H has 4 rows"),
+        ]
+        for name, model_W, model_H, extra, message in cases:
+            with self.subTest(model=name):
+                self.model(name, model_W, model_H)
+                self.assert_refused(["project", "--model", name, "-i", "in.h5", "-o", "out.h5"]
+                                    + extra, message, protected=("in.h5", name))
+
+
+class OptionBoundsTest(HostileCase):
+    def test_inner_sweeps_beyond_any_use(self):
+        run = self.run_mpinmf(["-i", "in.h5", "-k", "3", "-o", "out.h5", "-a", "hals",
+                               "--inner-sweeps", "1000000000"], RANKS)
+        self.assertEqual(set(run.rank_status.values()), {2}, run)
+        self.assertIn("--inner-sweeps must be 0 (automatic) to 1000", run.stderr, run)
+        self.assertFalse(os.path.exists(self.path("out.h5")))
+
+
 @unittest.skipUnless(os.geteuid() == 0, "mounting a small tmpfs needs root")
 class FullDiskTest(HostileCase):
     def setUp(self):
