@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -67,17 +68,16 @@ void require_distinct_files(const std::vector<FileRole>& reads,
     if (!identity) {
       continue;  // its folder is missing: the output checks say so
     }
-    for (const FileRole& read : reads) {
-      if (identity == file_identity(read.path)) {
-        throw Error(written->path + ": the " + written->role + " is the same file as the " +
-                    describe(read) + "; writing it would destroy what the command reads");
-      }
+    const auto same = [&identity](const FileRole& role) {
+      return identity == file_identity(role.path);
+    };
+    if (const auto read = std::ranges::find_if(reads, same); read != reads.end()) {
+      throw Error(written->path + ": the " + written->role + " is the same file as the " +
+                  describe(*read) + "; writing it would destroy what the command reads");
     }
-    for (auto other = writes.begin(); other != written; ++other) {
-      if (identity == file_identity(other->path)) {
-        throw Error(written->path + ": the " + written->role + " is the same file as the " +
-                    describe(*other) + "; name a different file for each");
-      }
+    if (const auto other = std::find_if(writes.begin(), written, same); other != written) {
+      throw Error(written->path + ": the " + written->role + " is the same file as the " +
+                  describe(*other) + "; name a different file for each");
     }
   }
 }
