@@ -1,6 +1,6 @@
 #include "commands/factorize_command.hpp"
 
-#include <fstream>
+#include <cmath>
 #include <memory>
 #include <ostream>
 #include <thread>
@@ -18,7 +18,9 @@
 #include "io/checkpoint.hpp"
 #include "io/dense_reader.hpp"
 #include "io/factor_file.hpp"
+#include "io/file_identity.hpp"
 #include "io/input.hpp"
+#include "io/output_file.hpp"
 #include "io/validate.hpp"
 #include "mpinmf/error.hpp"
 #include "rules/update_rule.hpp"
@@ -143,10 +145,23 @@ void check_resources(Communicator& comm, const RunOptions& options, const io::In
 /// k against V's shape; the engine's estimate of its memory and the result's size.
 Preamble prepare_run(Communicator& comm, const RunOptions& options, const std::string& checkpoint) {
   PreambleRequest request{&options};
+  // A run may resume from its own checkpoint file and write it again; no other file it reads.
+  const bool resumes_own_checkpoint =
+      !options.resume.empty() && io::same_file(checkpoint, options.resume);
   request.outputs = {{options.output, options.overwrite, ""},
-                     {checkpoint, options.overwrite || checkpoint == options.resume,
+                     {checkpoint, options.overwrite || resumes_own_checkpoint,
                       "a checkpoint is there: pass --resume " + checkpoint +
-                          " to continue from it, or --overwrite to start afresh"}};
+                          " to continue from it, or --overwrite to start afresh",
+                      "checkpoint"}};
+  if (!options.summary_json.empty()) {
+    request.outputs.push_back({options.summary_json, options.overwrite, "", "--summary-json file"});
+  }
+  if (!options.resume.empty() && !resumes_own_checkpoint) {
+    request.reads.push_back({options.resume, "checkpoint to resume from"});
+  }
+  if (!options.init_file.empty()) {
+    request.reads.push_back({options.init_file, "--init-file"});
+  }
   request.input = &options;
   request.interruptible = true;
   request.check_input = [&](const Communicator& all, const io::InputPlan& input) {
@@ -174,12 +189,48 @@ struct RunStart {
   LoopStart loop;
 };
 
+/// Refuses factors read from `path` (a start or a checkpoint) that hold a negative, NaN or
+/// Inf entry, naming where: every rule assumes non-negative factors, and mu would carry a
+/// negative entry into its result.
+void require_valid_factors(const LoadedRun& run, const Factors& factors, const std::string& path) {
+  const IndexRange rows = run.V.local.rows;
+  io::require_nonnegative_finite(run.comm, factors.W, rows.begin, path + ":/W");
+  const RowMatrix h_rows = factors.H;
+  io::require_nonnegative_finite(run.comm, run.comm.is_root() ? h_rows : RowMatrix(), 0,
+                                 path + ":/H");
+}
+
+/// Refuses a checkpoint whose history is not a run's record: iterations 0, 1, 2, … in order,
+/// finite objectives.
+void require_consistent_history(const LoadedRun& run, const std::vector<HistoryEntry>& history,
+                                const std::string& path) {
+  run.comm.run_agreed([&] {
+    if (!run.comm.is_root()) {
+      return;
+    }
+    if (history.empty()) {
+      throw Error(path + ":/history: is empty; a checkpoint's history starts with iteration 0");
+    }
+    for (std::size_t row = 0; row < history.size(); ++row) {
+      const HistoryEntry& entry = history[row];
+      if (entry.iteration != static_cast<int>(row) || !std::isfinite(entry.objective)) {
+        throw Error(path + ":/history: row " + std::to_string(row) + " holds iteration " +
+                    std::to_string(entry.iteration) + " with objective " +
+                    std::to_string(entry.objective) +
+                    "; a checkpoint's history counts 0, 1, 2, ... with finite objectives");
+      }
+    }
+  });
+}
+
 RunStart resume_from_checkpoint(const LoadedRun& run, std::ostream& out) {
   const RunOptions& options = run.options;
   io::Checkpoint resumed = run.io_clock.time([&] {
     return io::read_checkpoint(run.comm, options.resume, run.V.local.rows, run.V.plan.rows,
                                run.V.plan.columns, options.rank, run.identity);
   });
+  require_valid_factors(run, resumed.factors, options.resume);
+  require_consistent_history(run, resumed.start.history, options.resume);
   RunStart start;
   start.factors = std::move(resumed.factors);
   start.loop = std::move(resumed.start);
@@ -197,10 +248,7 @@ Factors read_init_file(const LoadedRun& run) {
     return io::read_factor_file(run.comm, options.init_file, rows, run.V.plan.rows,
                                 run.V.plan.columns, options.rank);
   });
-  io::require_nonnegative_finite(run.comm, factors.W, rows.begin, options.init_file + ":/W");
-  const RowMatrix h_rows = factors.H;
-  io::require_nonnegative_finite(run.comm, run.comm.is_root() ? h_rows : RowMatrix(), 0,
-                                 options.init_file + ":/H");
+  require_valid_factors(run, factors, options.init_file);
   return factors;
 }
 
@@ -337,14 +385,19 @@ RunSummary summarize(const LoadedRun& run, int threads, const LoopOutcome& loop,
   return summary;
 }
 
-void report_summary(std::ostream& out, const RunOptions& options, const RunSummary& summary) {
-  print_summary(out, summary);
+/// The summary on rank 0's `out`, and as JSON where asked: written whole or not at all, and
+/// a failure (a full disk) is the run's error, on every rank.
+void report_summary(const Communicator& comm, std::ostream& out, const RunOptions& options,
+                    const RunSummary& summary) {
+  if (comm.is_root()) {
+    print_summary(out, summary);
+  }
   if (!options.summary_json.empty()) {
-    std::ofstream json(options.summary_json);
-    json << summary_json(summary);
-    if (!json) {
-      out << "mpinmf: warning: could not write " << options.summary_json << "\n";
-    }
+    comm.run_agreed([&] {
+      if (comm.is_root()) {
+        io::write_text_output(options.summary_json, summary_json(summary), "summary JSON");
+      }
+    });
   }
 }
 
@@ -364,9 +417,7 @@ RunSummary run_factorization(Communicator& comm, const RunOptions& options, std:
   const LoopOutcome loop = iterate(run, run_start, out);
   write_result(run, run_start.factors, loop.result);
   RunSummary summary = summarize(run, prepared.threads, loop, start);
-  if (comm.is_root()) {
-    report_summary(out, options, summary);
-  }
+  report_summary(comm, out, options, summary);
   return summary;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <iterator>
 #include <optional>
 #include <ranges>
 #include <variant>
@@ -46,6 +47,23 @@ int fewest_ranks_that_fit(const MemoryNeed& need, std::int64_t bytes) {
   return low > std::clamp<Index>(need.rows, 1, INT_MAX) ? 0 : static_cast<int>(low);
 }
 
+/// No output is a file the command reads, nor another of its outputs, however spelled.
+void check_distinct_files(const Communicator& comm, const PreambleRequest& request) {
+  std::vector<io::FileRole> reads = request.reads;
+  if (request.input != nullptr) {
+    reads.push_back({request.input->input, "input"});
+  }
+  std::vector<io::FileRole> writes;
+  std::ranges::transform(request.outputs, std::back_inserter(writes), [](const OutputPath& output) {
+    return io::FileRole{output.path, output.role};
+  });
+  comm.run_agreed([&] {
+    if (comm.is_root()) {
+      io::require_distinct_files(reads, writes);
+    }
+  });
+}
+
 }  // namespace
 
 Preamble run_preamble(Communicator& comm, const PreambleRequest& request) {
@@ -59,6 +77,7 @@ Preamble run_preamble(Communicator& comm, const PreambleRequest& request) {
     // Before the read: a signal during it is honoured at the first iteration.
     preamble.interrupt_handlers = std::make_unique<const InterruptHandlers>();
   }
+  check_distinct_files(comm, request);
   for (const OutputPath& output : request.outputs) {
     if (output.if_exists.empty()) {
       io::check_output_path(comm, output.path, output.replace);

@@ -14,6 +14,7 @@
 
 #include "core/interrupt.hpp"
 #include "engine/preflight.hpp"
+#include "io/file_identity.hpp"
 #include "io/input.hpp"
 #include "mpinmf/options.hpp"
 #include "parallel/comm.hpp"
@@ -24,7 +25,8 @@ namespace mpinmf {
 struct OutputPath {
   std::string path;
   bool replace = false;
-  std::string if_exists;  // what to do instead; empty: pass --overwrite
+  std::string if_exists;        // what to do instead; empty: pass --overwrite
+  std::string role = "output";  // what the file is, for messages
 };
 
 /// What a command asks of the preamble; a step it leaves empty is skipped.
@@ -33,6 +35,9 @@ struct PreambleRequest {
   /// neither (generate), whose threads are left as the environment set them.
   const ResourceSettings* resources = nullptr;
   std::vector<OutputPath> outputs{};
+  /// The files the command reads besides its matrix (a model, a start, a checkpoint): no
+  /// output may be one of them, however spelled (io/file_identity.hpp).
+  std::vector<io::FileRole> reads{};
   /// The matrix the command reads; nullptr when it reads none (generate).
   const InputSettings* input = nullptr;
   /// Whether SIGTERM, SIGINT and SIGUSR1 are noted for the command to act on (checkpoints)

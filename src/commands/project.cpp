@@ -10,6 +10,7 @@
 #include "engine/loop_control.hpp"
 #include "io/dense_reader.hpp"
 #include "io/factor_file.hpp"
+#include "io/validate.hpp"
 #include "mpinmf/error.hpp"
 #include "rules/nnls_bpp.hpp"
 #include "rules/update_rule.hpp"
@@ -74,6 +75,11 @@ ModelShape inspect_model(const Communicator& comm, const ProjectOptions& options
   const ModelShape model{io::inspect_dense(comm, options.model, "/W"),
                          io::inspect_dense(comm, options.model, "/H")};
   comm.run_agreed([&] {
+    if (model.W.columns != model.H.rows) {
+      throw Error(options.model + ": its W has " + std::to_string(model.W.columns) +
+                  " columns but its H has " + std::to_string(model.H.rows) +
+                  " rows; a model's W and H share k");
+    }
     if (options.axis == "columns" && plan.rows != model.W.rows) {
       throw Error(plan.source + " has " + std::to_string(plan.rows) +
                   " rows but the model's W has " + std::to_string(model.W.rows) +
@@ -135,6 +141,7 @@ Projection prepare_projection(Communicator& comm, const ProjectOptions& options)
   Projection projection;
   PreambleRequest request{&options};
   request.outputs = {{options.output, options.overwrite, ""}};
+  request.reads = {{options.model, "model"}};
   request.input = &options;
   request.check_input = [&](const Communicator& all, const io::InputPlan& plan) {
     projection.model = inspect_model(all, options, plan);
@@ -158,10 +165,12 @@ Factors project(Communicator& comm, const ProjectOptions& options, const Project
         if constexpr (std::is_same_v<typename std::decay_t<decltype(V)>::Scalar, double>) {
           if (options.axis == "columns") {
             const RowMatrix W = io::read_dense_rows(comm, options.model, "/W", local.rows);
+            io::require_nonnegative_finite(comm, W, local.rows.begin, options.model + ":/W");
             result.H = project_columns(comm, V, W, penalties.H);
             result.W = RowMatrix(local.rows.size(), 0);
           } else {
             const RowMatrix H_rows = io::read_dense_rows(comm, options.model, "/H", {0, k});
+            io::require_nonnegative_finite(comm, H_rows, 0, options.model + ":/H");
             result.W = project_rows(V, H_rows, penalties.W);
             result.H = Matrix(k, 0);
           }

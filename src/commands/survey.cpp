@@ -296,7 +296,7 @@ PreparedSurvey prepare_survey(Communicator& world, const SurveyOptions& options)
   PreparedSurvey prepared{tsv_path(options.output), {}};
   PreambleRequest request{&options};
   request.outputs = {{options.output, options.overwrite, ""},
-                     {prepared.table_path, options.overwrite, ""}};
+                     {prepared.table_path, options.overwrite, "", "survey table"}};
   request.input = &options;
   request.check_input = [&](const Communicator& all, const io::InputPlan& plan) {
     check_group_size(all, options);
@@ -667,13 +667,12 @@ void write_survey_layout(const Survey& survey, const Restarts& restarts,
 void rename_table_into_place(const Survey& survey, const std::string& table_partial) {
   survey.world.run_agreed([&] {
     if (survey.world.is_root()) {
-      std::error_code renamed;
-      std::filesystem::rename(table_partial, survey.table_path, renamed);
-      if (renamed) {
+      try {
+        io::rename_into_place(table_partial, survey.table_path);
+      } catch (const Error& error) {
         std::filesystem::remove(table_partial);
         std::filesystem::remove(survey.options.output);
-        throw Error(survey.table_path + ": could not write the survey table (" + renamed.message() +
-                    ")");
+        throw Error(std::string(error.what()) + " (the survey table)");
       }
     }
   });

@@ -100,8 +100,11 @@ void validate(const RuleSettings& rule) {
       (rule.alpha_W > 0.0 || rule.alpha_H.value_or(0.0) > 0.0)) {
     throw Error("--alpha-W and --alpha-H apply to the Frobenius rules only, not to kl");
   }
-  if (rule.inner_sweeps < 0) {
-    throw Error("--inner-sweeps must be 0 (automatic) or more");
+  // The automatic count is at most 5; a half-iteration of thousands of sweeps only delays
+  // the next stop request and checkpoint.
+  constexpr int kMostInnerSweeps = 1000;
+  if (rule.inner_sweeps < 0 || rule.inner_sweeps > kMostInnerSweeps) {
+    throw Error("--inner-sweeps must be 0 (automatic) to " + std::to_string(kMostInnerSweeps));
   }
 }
 

@@ -1,5 +1,6 @@
 #include "engine/loop_control.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -16,8 +17,26 @@ std::vector<IndexRange> column_blocks(Index columns, int parts) {
   return blocks;
 }
 
+void require_no_increase(double start_objective, double previous_objective,
+                         const HistoryEntry& now) {
+  // Every rule's update (and pgd's automatic step) never raises its objective; the sums
+  // behind it round at the scale of the largest objective seen, which is the start's.
+  const double allowance = kRoundingAllowance * std::max(start_objective, previous_objective);
+  if (now.objective - previous_objective <= allowance) {
+    return;
+  }
+  std::ostringstream message;
+  message.precision(6);
+  message << "the objective rose from " << previous_objective << " to " << now.objective
+          << " in iteration " << now.iteration
+          << ": the updates diverge (with pgd, a --learning-rate too large; leave it out for "
+             "the safe automatic step)";
+  throw AgreedError(message.str(), 0);
+}
+
 std::optional<StopReason> stop_reason(const StoppingCriteria& stopping, double previous_objective,
                                       const HistoryEntry& now) {
+  // A rise within rounding (require_no_increase let it pass) counts as no decrease.
   if (stopping.tolerance > 0.0 && previous_objective > 0.0 &&
       (previous_objective - now.objective) / previous_objective < stopping.tolerance) {
     return StopReason::converged;

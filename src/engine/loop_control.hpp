@@ -58,6 +58,17 @@ struct LoopHooks {
 /// Column block of H per rank, in rank order.
 std::vector<IndexRange> column_blocks(Index columns, int parts);
 
+/// The rise of the objective, as a fraction of the largest objective so far (the start's),
+/// that rounding in its sums can explain (single precision loops included: their sums round
+/// near 1e-7 of it).
+inline constexpr double kRoundingAllowance = 1e-6;
+
+/// Throws, on every rank alike (the numbers are agreed), when `now`'s objective exceeds the
+/// one before by more than rounding: every rule decreases its objective, so a rise means
+/// the updates diverge, and a diverging run must not stop as converged.
+void require_no_increase(double start_objective, double previous_objective,
+                         const HistoryEntry& now);
+
 /// Why the loop should stop after `now`, given the objective one iteration before; nothing
 /// to go on. Every rank calls it with the same numbers, so every rank decides alike.
 std::optional<StopReason> stop_reason(const StoppingCriteria& stopping, double previous_objective,

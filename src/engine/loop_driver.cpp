@@ -62,6 +62,7 @@ EngineResult drive_loop(const Communicator& comm, LoopSteps& steps, Factors& fac
     const double previous_objective = previous.objective;
     result.history.push_back(now.entry);
     steps.require_finite(now.entry.objective, iteration);
+    require_no_increase(result.history.front().objective, previous_objective, now.entry);
     result.iterations = iteration;
     if (now.complete) {
       report(now.entry);

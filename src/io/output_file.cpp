@@ -1,12 +1,19 @@
 #include "io/output_file.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <type_traits>
 
 #include "core/fault_injection.hpp"
+#include "io/file_identity.hpp"
 #include "io/hdf5_handle.hpp"
 #include "mpinmf/error.hpp"
 
@@ -15,7 +22,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string temporary_name(const std::string& path) { return path + ".partial"; }
+/// PATH.partial.HOST-PID of rank 0: a name no other run uses, so that two runs writing one
+/// output never write into one temporary file.
+std::string temporary_name(const Communicator& comm, const std::string& path) {
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0) {
+    host[0] = '\0';
+  }
+  return comm.broadcast(path + ".partial." + host.data() + "-" + std::to_string(getpid()));
+}
 
 void fail_if(bool failed, const std::string& message) {
   if (failed) {
@@ -157,9 +172,13 @@ void check_output_path(Communicator& comm, const std::string& path, bool overwri
       return;
     }
     std::error_code error;
+    if (fs::is_directory(path, error)) {
+      throw Error(path + ": is a directory; name a file to write");
+    }
     if (fs::exists(path, error) && !overwrite) {
       throw Error(path + ": " + if_exists);
     }
+    declare_output(path, overwrite);
     const fs::path folder = fs::absolute(path, error).parent_path();
     if (!fs::is_directory(folder, error)) {
       throw Error(path + ": output folder " + folder.string() + " does not exist");
@@ -173,7 +192,7 @@ void check_output_path(Communicator& comm, const std::string& path, bool overwri
 void write_output_file(Communicator& comm, const std::string& path,
                        const std::function<void(hid_t file)>& contents, const Labels& labels) {
   silence_hdf5_errors();
-  const std::string temporary = temporary_name(path);
+  const std::string temporary = temporary_name(comm, path);
   try {
     Handle file;
     comm.run_agreed([&] {
@@ -191,10 +210,7 @@ void write_output_file(Communicator& comm, const std::string& path,
     });
     comm.run_agreed([&] {
       if (comm.is_root()) {
-        std::error_code error;
-        fs::rename(temporary, path, error);
-        fail_if(static_cast<bool>(error),
-                path + ": cannot rename the finished output into place: " + error.message());
+        rename_into_place(temporary, path);
       }
     });
   } catch (const AgreedError&) {
@@ -202,6 +218,48 @@ void write_output_file(Communicator& comm, const std::string& path,
       std::error_code ignored;
       fs::remove(temporary, ignored);
     }
+    throw;
+  }
+}
+
+void rename_into_place(const std::string& temporary, const std::string& path) {
+  const bool replace = may_replace(path);
+  int status = renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, path.c_str(),
+                         replace ? 0U : RENAME_NOREPLACE);
+  if (status != 0 && !replace && (errno == EINVAL || errno == ENOSYS)) {
+    // A file system without RENAME_NOREPLACE: link() refuses an existing name as well.
+    status = link(temporary.c_str(), path.c_str());
+    if (status == 0) {
+      unlink(temporary.c_str());
+    }
+  }
+  if (status == 0) {
+    note_written(path);
+    return;
+  }
+  const int error = errno;
+  fail_if(error == EEXIST,
+          path +
+              ": appeared while this run was writing it (another run?); pass --overwrite to "
+              "replace it");
+  fail_if(true, path + ": cannot rename the finished output into place: " + std::strerror(error));
+}
+
+void write_text_output(const std::string& path, const std::string& text, const std::string& what) {
+  const std::string temporary = path + ".partial";
+  std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+  file << text;
+  file.close();
+  const int error = errno;
+  std::error_code ignored;
+  if (!file) {
+    fs::remove(temporary, ignored);
+    throw Error(path + ": could not write the " + what + " (" + std::strerror(error) + ")");
+  }
+  try {
+    rename_into_place(temporary, path);
+  } catch (const Error&) {
+    fs::remove(temporary, ignored);
     throw;
   }
 }

@@ -32,16 +32,29 @@ struct Labels {
   std::vector<std::string> columns;
 };
 
-/// Refuses, on every rank, an output that exists (unless `overwrite`; the message then
-/// says `if_exists`) or whose folder is missing. Called before any work, so a long run
+/// Refuses, on every rank, an output that is a directory, exists (unless `overwrite`; the
+/// message then says `if_exists`) or whose folder is missing, and declares it an output
+/// (declare_output). Called before any work, so a long run
 /// cannot end in an unwritable file.
 void check_output_path(Communicator& comm, const std::string& path, bool overwrite,
                        const std::string& if_exists =
                            "output exists; pass --overwrite to "
                            "replace it");
 
-/// Creates PATH.partial on every rank (MPI-IO), lets `contents` fill it (every rank calls
-/// it with the open file and must make the same collective calls), closes it, adds
+/// Renames the finished `temporary` to `path`; an existing `path` is replaced only where
+/// may_replace (io/file_identity.hpp) allows, atomically (RENAME_NOREPLACE), so that of two
+/// runs writing one output without --overwrite the second fails rather than replaces the
+/// first's. Throws Error. Rank 0 alone.
+void rename_into_place(const std::string& temporary, const std::string& path);
+
+/// Writes `text` to PATH.partial and renames it to `path` (rename_into_place), so that a
+/// failed write (a full disk) leaves no file and what was at `path` before; throws Error
+/// naming `what` the file is. Local to the calling rank.
+void write_text_output(const std::string& path, const std::string& text, const std::string& what);
+
+/// Creates PATH.partial.HOST-PID (rank 0's host and process id: a name unique to the run) on
+/// every rank (MPI-IO), lets `contents` fill it (every rank calls it with the open file and
+/// must make the same collective calls), closes it, adds
 /// `labels` (rank 0 alone: parallel HDF5 cannot write variable-length strings
 /// collectively) and renames it to `path`. Collective; any failure is agreed, removes the
 /// partial file and leaves what was at `path` before.

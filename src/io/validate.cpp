@@ -20,6 +20,12 @@ LocalFailure entry_failure(const std::string& source, Index row, Index column, I
   return LocalFailure{message.str(), static_cast<std::int64_t>(row * total_columns + column)};
 }
 
+/// What the rule is about: the factors read from a start, a checkpoint or a model (their
+/// sources end in /W or /H), or else V.
+std::string checked_matrix(const std::string& source) {
+  return source.ends_with(":/W") || source.ends_with(":/H") ? "the factors W and H" : "V";
+}
+
 }  // namespace
 
 template <typename Block>
@@ -35,8 +41,8 @@ std::optional<LocalFailure> first_invalid_entry(const Block& block, Index first_
       // HDF5 turns a double beyond float's range into infinity when it narrows on reading.
       const bool narrowed_overflow = std::is_same_v<Scalar, float> && std::isinf(value);
       return entry_failure(source, first_row + i, j, total_columns, value,
-                           std::string("; NMF needs every entry of V to be finite and >= 0") +
-                               (narrowed_overflow ? kSingleRange : ""));
+                           "; NMF needs every entry of " + checked_matrix(source) +
+                               " to be finite and >= 0" + (narrowed_overflow ? kSingleRange : ""));
     }
   }
   return std::nullopt;

@@ -1,0 +1,244 @@
+"""Hostile input (issue 18): no spelling of a path destroys an input, outputs are written by
+one run at a time and whole, a full disk ends in an error and no file, a diverging rule is
+an error, and outputs that cannot be written are refused before the work. Each refusal is
+checked for its exit status on every rank, one message line, inputs byte for byte and no
+file left behind."""
+import glob
+import hashlib
+import os
+import subprocess
+import unittest
+
+import h5py
+import numpy as np
+
+import support
+from support import MpinmfTestCase, low_rank, write_matrix
+
+RANKS = 2
+
+
+def checksum(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+class HostileCase(MpinmfTestCase):
+    def setUp(self):
+        super().setUp()
+        write_matrix(self.path("in.h5"), low_rank(40, 30, 3, seed=4) + 0.01)
+
+    def listing(self):
+        return sorted(os.listdir(self.folder))
+
+    def assert_refused(self, arguments, message, protected=("in.h5",)):
+        """The run fails on every rank with `message` once, leaves `protected` byte-identical
+        and adds no file (temporaries included)."""
+        sums = {name: checksum(self.path(name)) for name in protected}
+        before = self.listing()
+        run = self.run_mpinmf(arguments, RANKS)
+        self.assertEqual(sorted(run.rank_status), list(range(RANKS)), run)
+        for rank, code in run.rank_status.items():
+            self.assertEqual(code, 1, f"rank {rank}\n{run}")
+        self.assertIn(message, run.stderr, run)
+        self.assertEqual(run.stderr.count("mpinmf: "), 1, f"the message must appear once\n{run}")
+        for name, digest in sums.items():
+            self.assertEqual(checksum(self.path(name)), digest, f"{name} changed\n{run}")
+        self.assertEqual(self.listing(), before, run)
+        return run
+
+
+class SameFileTest(HostileCase):
+    """Outputs that are an input under another spelling are refused before any work."""
+
+    def test_output_spelled_as_the_input(self):
+        os.symlink("in.h5", self.path("link.h5"))
+        os.link(self.path("in.h5"), self.path("hard.h5"))
+        for output in ("./in.h5", self.path("in.h5"), "link.h5", "hard.h5"):
+            with self.subTest(output=output):
+                self.assert_refused(["-i", "in.h5", "-k", "3", "-o", output, "--overwrite"],
+                                    "the output is the same file as the input",
+                                    protected=("in.h5", "hard.h5"))
+
+    def test_other_outputs_spelled_as_the_input_or_the_output(self):
+        cases = [
+            (["--summary-json", "./in.h5"], "the --summary-json file is the same file as the input"),
+            (["--checkpoint", self.path("in.h5"), "--checkpoint-every", "1"],
+             "the checkpoint is the same file as the input"),
+            (["--summary-json", "./out.h5"], "is the same file as the output out.h5"),
+            (["--checkpoint", "./out.h5"], "the checkpoint is the same file as the output"),
+        ]
+        for extra, message in cases:
+            with self.subTest(extra=extra):
+                self.assert_refused(["-i", "in.h5", "-k", "3", "-o", "out.h5", "--overwrite"] + extra,
+                                    message)
+
+    def test_project_over_its_model_and_survey_over_its_input(self):
+        run = self.run_mpinmf(["-i", "in.h5", "-k", "3", "-o", "model.h5", "--max-iter", "5"], RANKS)
+        self.assertEqual(run.returncode, 0, run)
+        self.assert_refused(["project", "--model", "model.h5", "-i", "in.h5", "-o", "./model.h5",
+                             "--overwrite"], "the output is the same file as the model",
+                            protected=("in.h5", "model.h5"))
+        self.assert_refused(["survey", "-i", "in.h5", "--ranks", "2:3", "--restarts", "2",
+                             "-o", "./in.h5", "--overwrite"], "the output is the same file as the input")
+
+    def test_summary_json_needs_overwrite(self):
+        with open(self.path("summary.json"), "w") as f:
+            f.write("keep")
+        self.assert_refused(["-i", "in.h5", "-k", "3", "-o", "out.h5", "--summary-json",
+                             "summary.json"], "summary.json: output exists",
+                            protected=("in.h5", "summary.json"))
+
+    def test_directory_as_output(self):
+        os.mkdir(self.path("out.d"))
+        self.assert_refused(["-i", "in.h5", "-k", "3", "-o", "out.d", "--overwrite"],
+                            "out.d: is a directory")
+
+
+class ConcurrentRunsTest(HostileCase):
+    def start(self, seed):
+        command = [support.ARGS.mpirun, "-np", str(RANKS), "--oversubscribe", support.ARGS.mpinmf,
+                   "-i", "in.h5", "-k", "3", "-o", "out.h5", "--seed", str(seed),
+                   "--max-iter", "300", "--tol", "0", "--print-every", "0"]
+        return subprocess.Popen(command, cwd=self.folder, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def test_two_runs_to_one_output(self):
+        """Whichever finishes first, never both succeed, and the file holds the factors of
+        the one that did (its seed)."""
+        runs = {seed: self.start(seed) for seed in (11, 12)}
+        status = {}
+        for seed, process in runs.items():
+            _, err = process.communicate(timeout=support.TIMEOUT_SECONDS)
+            status[seed] = (process.returncode, err)
+        succeeded = [seed for seed, (code, _) in status.items() if code == 0]
+        self.assertEqual(len(succeeded), 1, status)
+        failed = [err for code, err in status.values() if code != 0][0]
+        self.assertTrue("output exists" in failed or "appeared while this run was writing" in failed,
+                        failed)
+        with h5py.File(self.path("out.h5"), "r") as f:
+            self.assertEqual(int(f.attrs["seed"]), succeeded[0])
+        self.assertEqual(glob.glob(self.path("*.partial*")), [])
+
+
+class DivergenceTest(HostileCase):
+    def test_fixed_step_pgd_that_diverges(self):
+        run = self.assert_refused(["-i", "in.h5", "-k", "3", "-o", "out.h5", "-a", "pgd",
+                                   "--learning-rate", "0.5"], "the updates diverge")
+        self.assertNotIn("converged", run.stdout + run.stderr)
+
+
+class BadCheckpointTest(HostileCase):
+    """Resume refuses a checkpoint whose factors or history were tampered with, before any
+    iteration."""
+
+    def arguments(self, checkpoint):
+        return ["-i", "in.h5", "-k", "3", "-o", "out.h5", "--max-iter", "20", "--tol", "0",
+                "--checkpoint", "resumed.checkpoint.h5", "--resume", checkpoint]
+
+    def setUp(self):
+        super().setUp()
+        crashed = self.run_mpinmf(["-i", "in.h5", "-k", "3", "-o", "out.h5", "--max-iter", "20",
+                                   "--tol", "0", "--checkpoint-every", "5", "--print-every", "0"],
+                                  RANKS, {"MPINMF_FAULT": "checkpoint-crash@1:10"}, as_users_run=True)
+        self.assertNotEqual(crashed.returncode, 0, crashed)
+        for leftover in glob.glob(self.path("*.partial*")):
+            os.remove(leftover)
+        self.assertTrue(os.path.exists(self.path("out.checkpoint.h5")), crashed)
+
+    def tampered(self, name, change):
+        with open(self.path("out.checkpoint.h5"), "rb") as source, open(self.path(name), "wb") as copy:
+            copy.write(source.read())
+        with h5py.File(self.path(name), "r+") as f:
+            change(f)
+        return name
+
+    def test_negative_or_non_finite_factors(self):
+        def negative_w(f):
+            f["W"][3, 1] = -0.5
+
+        def nan_h(f):
+            f["H"][0, 2] = np.nan
+
+        self.assert_refused(self.arguments(self.tampered("neg.h5", negative_w)),
+                            "neg.h5:/W", protected=("in.h5", "neg.h5"))
+        self.assert_refused(self.arguments(self.tampered("nan.h5", nan_h)),
+                            "nan.h5:/H", protected=("in.h5", "nan.h5"))
+
+    def test_inconsistent_history(self):
+        def skipped_iteration(f):
+            f["history"][2, 0] = 7
+
+        self.assert_refused(self.arguments(self.tampered("hist.h5", skipped_iteration)),
+                            "hist.h5:/history: row 2 holds iteration 7",
+                            protected=("in.h5", "hist.h5"))
+
+
+class BadModelTest(HostileCase):
+    """project refuses a model with NaN or negative factors, or whose W and H disagree in k."""
+
+    def model(self, name, W, H):
+        with h5py.File(self.path(name), "w") as f:
+            f["W"] = W
+            f["H"] = H
+        return name
+
+    def test_bad_models(self):
+        rng = np.random.default_rng(3)
+        W, H = rng.random((40, 3)), rng.random((3, 30))
+        nan_W = W.copy()
+        nan_W[5, 1] = np.nan
+        negative_H = H.copy()
+        negative_H[2, 7] = -1.0
+        cases = [
+            ("nan.h5", nan_W, H, ["--axis", "columns"], "nan.h5:/W"),
+            ("neg.h5", W, negative_H, ["--axis", "rows"], "neg.h5:/H"),
+            ("k.h5", W, rng.random((4, 30)), [], "its W has 3 columns but its H has 4 rows"),
+        ]
+        for name, model_W, model_H, extra, message in cases:
+            with self.subTest(model=name):
+                self.model(name, model_W, model_H)
+                self.assert_refused(["project", "--model", name, "-i", "in.h5", "-o", "out.h5"]
+                                    + extra, message, protected=("in.h5", name))
+
+
+class OptionBoundsTest(HostileCase):
+    def test_inner_sweeps_beyond_any_use(self):
+        run = self.run_mpinmf(["-i", "in.h5", "-k", "3", "-o", "out.h5", "-a", "hals",
+                               "--inner-sweeps", "1000000000"], RANKS)
+        self.assertEqual(set(run.rank_status.values()), {2}, run)
+        self.assertIn("--inner-sweeps must be 0 (automatic) to 1000", run.stderr, run)
+        self.assertFalse(os.path.exists(self.path("out.h5")))
+
+
+@unittest.skipUnless(os.geteuid() == 0, "mounting a small tmpfs needs root")
+class FullDiskTest(HostileCase):
+    def setUp(self):
+        super().setUp()
+        self.mount = self.path("full")
+        os.mkdir(self.mount)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", self.mount], check=True)
+
+    def tearDown(self):
+        subprocess.run(["umount", self.mount], check=False)
+        super().tearDown()
+
+    def test_summary_json_on_a_full_disk(self):
+        # The result fits; the summary's JSON finds the disk full.
+        with open(os.path.join(self.mount, "ballast"), "wb") as f:
+            try:
+                f.write(b"\0" * 64 * 1024)
+            except OSError:
+                pass
+        sums = checksum(self.path("in.h5"))
+        run = self.run_mpinmf(["-i", "in.h5", "-k", "3", "-o", "out.h5", "--max-iter", "3",
+                               "--summary-json", os.path.join(self.mount, "s.json")], RANKS)
+        self.assertEqual(set(run.rank_status.values()), {1}, run)
+        self.assertIn("could not write the summary JSON", run.stderr, run)
+        self.assertEqual(run.stderr.count("mpinmf: "), 1, run)
+        self.assertEqual(os.listdir(self.mount), ["ballast"], run)
+        self.assertEqual(checksum(self.path("in.h5")), sums)
+
+
+if __name__ == "__main__":
+    support.main()
