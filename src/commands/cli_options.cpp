@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <sstream>
 #include <string_view>
 #include <utility>
@@ -310,10 +311,9 @@ class OptionTable {
   /// Every option's long name, in the order the help lists them.
   [[nodiscard]] std::vector<std::string> long_names() const {
     std::vector<std::string> names;
-    for (const HelpSection& section : sections_) {
-      for (const auto& option : section.options.options()) {
-        names.push_back(option->long_name());
-      }
+    for (const HelpSection& group : sections_) {
+      std::ranges::transform(group.options.options(), std::back_inserter(names),
+                             [](const auto& option) { return option->long_name(); });
     }
     return names;
   }
