@@ -4,10 +4,13 @@
 #include <boost/program_options.hpp>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <sstream>
 #include <string_view>
 #include <utility>
 
+#include "commands/help_printer.hpp"
+#include "commands/option_suggestion.hpp"
 #include "mpinmf/error.hpp"
 
 namespace mpinmf {
@@ -37,13 +40,6 @@ Examples:
 
 // The help's closing sections: the rules and the penalties (the main command and the survey),
 // the penalties alone (project), precision and exit status (the main command).
-/// Columns a UTF-8 string takes on a terminal: its code points (the help's Greek letters and
-/// symbols are one column each), not its bytes.
-std::size_t display_width(std::string_view text) {
-  return static_cast<std::size_t>(std::ranges::count_if(
-      text, [](char byte) { return (static_cast<unsigned char>(byte) & 0xC0U) != 0x80U; }));
-}
-
 /// "Rules": a paragraph a rule from kAlgorithms, its name in the margin and its help wrapped
 /// beside it, so that a rule added to the table is described here too.
 std::string rules_footer() {
@@ -267,7 +263,7 @@ class OptionTable {
  public:
   /// A new section of the help, under `caption`.
   po::options_description& section(const std::string& caption) {
-    return sections_.emplace_back(caption);
+    return sections_.emplace_back(caption).options;
   }
 
   /// A step to run once the values are stored, after those added before it.
@@ -279,18 +275,22 @@ class OptionTable {
   void parse(CommandLine& result, const std::vector<std::string>& arguments,
              const std::string& usage, const std::string& footer, const Step& finish) const {
     po::options_description all;
-    for (const po::options_description& group : sections_) {
-      all.add(group);
+    for (const HelpSection& group : sections_) {
+      all.add(group.options);
     }
+    std::string unknown;
     reporting_usage_errors(result, [&] {
       po::variables_map values;
-      po::store(po::command_line_parser(arguments).options(all).run(), values);
+      try {
+        po::store(po::command_line_parser(arguments).options(all).run(), values);
+      } catch (const po::unknown_option& error) {
+        unknown = error.get_option_name();
+        throw;
+      }
       po::notify(values);
       if (values.count("help") != 0U) {
-        std::ostringstream help;
-        help << usage << "\n" << all << footer;
         result.action = CommandLine::Action::help;
-        result.message = help.str();
+        result.message = usage + "\n" + format_option_sections(sections_) + footer;
       } else if (values.count("version") != 0U) {
         result.action = CommandLine::Action::version;
         result.message = std::string("mpinmf ") + MPINMF_VERSION + "\n";
@@ -301,10 +301,25 @@ class OptionTable {
         finish(values);
       }
     });
+    if (!unknown.empty()) {
+      if (const auto suggestion = nearest_option(unknown, long_names())) {
+        result.message += " (did you mean --" + *suggestion + "?)";
+      }
+    }
+  }
+
+  /// Every option's long name, in the order the help lists them.
+  [[nodiscard]] std::vector<std::string> long_names() const {
+    std::vector<std::string> names;
+    for (const HelpSection& group : sections_) {
+      std::ranges::transform(group.options.options(), std::back_inserter(names),
+                             [](const auto& option) { return option->long_name(); });
+    }
+    return names;
   }
 
  private:
-  std::deque<po::options_description> sections_;  // stable: the groups hold references
+  std::deque<HelpSection> sections_;  // stable: the groups hold references
   std::vector<Step> steps_;
 };
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <iostream>
 #include <iterator>
 #include <optional>
 #include <ranges>
@@ -71,6 +72,9 @@ Preamble run_preamble(Communicator& comm, const PreambleRequest& request) {
   const ResourceSettings* resources = request.resources;
   if (resources != nullptr) {
     preamble.threads = threads_for_rank(resources->threads, comm.ranks_on_node());
+    if (comm.is_root()) {
+      std::cerr << binding_advice(resources->threads, cpus_available());
+    }
     use_threads(preamble.threads);
   }
   if (request.interruptible) {

@@ -40,6 +40,16 @@ int threads_for_rank(int requested, int ranks_on_node) {
   return choose_thread_count(requested, cpus_available(), ranks_on_node, hardware);
 }
 
+std::string binding_advice(int requested_threads, int cpus_available) {
+  if (requested_threads <= cpus_available) {
+    return {};
+  }
+  return "mpinmf: --threads " + std::to_string(requested_threads) + " but this rank may run on " +
+         std::to_string(cpus_available) + " core" + (cpus_available == 1 ? "" : "s") +
+         " (mpirun binds a rank to a core): run mpirun with --bind-to none, or run mpinmf "
+         "without mpirun for one rank\n";
+}
+
 namespace {
 int blas_threads_in_use = 1;  // as use_threads last set it
 }  // namespace

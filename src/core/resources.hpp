@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 // What this process may use of the machine: cores for BLAS threads, and its peak memory.
 
 namespace mpinmf {
@@ -15,6 +16,11 @@ int choose_thread_count(int requested, int cpus_available, int ranks_on_node, in
 
 /// choose_thread_count for this process: the CPUs it may run on and the machine's.
 int threads_for_rank(int requested, int ranks_on_node);
+
+/// When a rank asks for more threads than the CPUs it may run on (mpirun binds each rank to
+/// one core by default, so `mpirun -np 1 ... --threads 2` gets one), the one line that says
+/// how to get them; empty when it has enough.
+std::string binding_advice(int requested_threads, int cpus_available);
 
 /// Which work a rank's threads go to: BLAS's dense products, or the project's own loops
 /// (the sparse products). OpenBLAS's idle threads spin, so giving both the same cores

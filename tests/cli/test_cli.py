@@ -51,6 +51,32 @@ class CommandLineTest(support.MpinmfTestCase):
         self.assertEqual(dump.returncode, 0, dump.stderr)
         self.assertIn('DATASET "W"', dump.stdout)
 
+    def test_more_threads_than_the_binding_gives_is_told_how(self):
+        if len(os.sched_getaffinity(0)) < 2:
+            self.skipTest("needs two cores to bind one rank to fewer than it asks for")
+        write_matrix(self.path("v.h5"), low_rank(30, 20, 3) + 0.1)
+
+        def run(launcher, output):
+            command = launcher + [support.ARGS.mpinmf, "--input", self.path("v.h5"), "--rank",
+                                  "3", "--max-iter", "3", "--threads", "2", "--output",
+                                  self.path(output)]
+            return subprocess.run(command, capture_output=True, text=True,
+                                  timeout=TIMEOUT_SECONDS)
+
+        advice = "(mpirun binds a rank to a core): run mpirun with --bind-to none"
+        mpirun = [support.ARGS.mpirun, "-np", "1"]
+        for launcher, output in [(mpirun + ["--bind-to", "core"], "bound.h5"),
+                                 (["taskset", "-c", "0"], "pinned.h5")]:
+            done = run(launcher, output)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            told = [line for line in done.stderr.splitlines() if advice in line]
+            self.assertEqual(len(told), 1, done.stderr)
+            self.assertIn("--threads 2 but this rank may run on 1 core", told[0])
+        for launcher, output in [(mpirun + ["--bind-to", "none"], "unbound.h5"), ([], "alone.h5")]:
+            done = run(launcher, output)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertNotIn("--bind-to none", done.stderr)
+
     def test_results_do_not_depend_on_the_number_of_ranks(self):
         write_matrix(self.path("v.h5"), low_rank(40, 30, 4) + 0.01)
         results = {}

@@ -4,6 +4,8 @@
 #include <omp.h>
 
 #include <Eigen/Core>
+#include <algorithm>
+#include <string>
 
 #ifdef MPINMF_HAVE_OPENBLAS
 extern "C" int openblas_get_num_threads();
@@ -19,6 +21,20 @@ TEST(ChooseThreadCount, SharesTheNodeAmongItsRanks) {
   EXPECT_EQ(choose_thread_count(0, 2, 2, 2), 1);  // two ranks, unbound
   EXPECT_EQ(choose_thread_count(0, 1, 1, 2), 1);  // bound to one core
   EXPECT_EQ(choose_thread_count(0, 2, 4, 2), 1);  // oversubscribed: still one
+}
+
+TEST(BindingAdvice, SaysHowToGetTheCoresWhenTheBindingGivesFewer) {
+  const std::string advice = binding_advice(2, 1);
+  EXPECT_NE(advice.find("--threads 2"), std::string::npos);
+  EXPECT_NE(advice.find("1 core "), std::string::npos);
+  EXPECT_NE(advice.find("--bind-to none"), std::string::npos);
+  EXPECT_EQ(std::count(advice.begin(), advice.end(), '\n'), 1);  // one line
+}
+
+TEST(BindingAdvice, IsSilentWhenTheCoresSuffice) {
+  EXPECT_EQ(binding_advice(2, 2), "");
+  EXPECT_EQ(binding_advice(0, 1), "");  // chosen from the binding: nothing to advise
+  EXPECT_EQ(binding_advice(1, 4), "");
 }
 
 /// The BLAS thread count each layer sees: Eigen's, and OpenBLAS's where it is linked.
