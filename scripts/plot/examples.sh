@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Draws the README's pictures from the built-in example (scripts/demo.sh: a 2000 × 300 matrix of
+# Draws docs/pictures.md's pictures from the built-in example (scripts/demo.sh: a 2000 × 300 matrix of
 # rank 8 plus 1% noise, factored by mu on 2 ranks), plus the same example factored by hals:
 #   docs/images/convergence.png   convergence.py, mu and hals overlaid
 #   docs/images/factors.png       factors.py, the mu result

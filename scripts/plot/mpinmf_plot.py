@@ -128,7 +128,7 @@ class OutputFile:
             raise PlotError(f"{where}: cannot be read ({error})") from error
 
     def history(self):
-        """The /history table as {column name: 1-D array}; see README, "The output file"."""
+        """The /history table as {column name: 1-D array}; see docs/formats.md, "The output file"."""
         table = self.dataset("history", 2)
         columns = self.file["history"].attrs.get("columns", ",".join(HISTORY_COLUMNS))
         if isinstance(columns, bytes):

@@ -660,7 +660,7 @@ CommandLine parse_main_command(const std::vector<std::string>& arguments) {
 
   add_stopping_options(table.section("Stopping"), o.stopping);
 
-  table.section("Checkpoints (see README: Long runs)")
+  table.section("Checkpoints (see docs/checkpoints.md)")
       .add_options()("checkpoint", po::value(&o.checkpoint)->value_name("FILE"),
                      "where checkpoints go; default: the output's name with .checkpoint before its "
                      "extension")("checkpoint-every",

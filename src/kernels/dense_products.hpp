@@ -1,8 +1,8 @@
 #pragma once
 // The two products that read dense V, V Hᵀ and Wᵀ V, by the project's own kernels, which read
 // V where it lies. BLAS copies every panel of V into a packed buffer before it multiplies (a
-// large part of OpenBLAS's time here: README, "Kernels that read V in place"); with k small
-// beside V's sides a kernel can instead stream V's rows once, each entry broadcast against
+// large part of OpenBLAS's time here: docs/performance.md, "Kernels that read V in place"); with k
+// small beside V's sides a kernel can instead stream V's rows once, each entry broadcast against
 // k-wide vectors of the other factor kept in cache, the sums in vector registers.
 // local_products.cpp calls these where they measured faster than BLAS (see there) and the CPU
 // has AVX-512's 32 vector registers, for which their register blocks are sized.

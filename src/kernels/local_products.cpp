@@ -53,7 +53,7 @@ constexpr std::ptrdiff_t kCacheLine = 64;
 // row (Wᵀ V) then stay in vector registers across the row's nonzeros, where a k known only
 // at run time makes the compiler load and store them for every nonzero (measured slower on
 // V Hᵀ at small k). From k = 32 on the two measured the same; wider k takes the run-time
-// kernel (Width 0). README, "Sparse input performance".
+// kernel (Width 0). docs/performance.md, "Sparse V".
 constexpr int kWidestCompiled = 32;
 
 /// Calls `kernel(std::integral_constant<int, Width>{})` with the Width of `widths` that
@@ -278,7 +278,7 @@ void product_w_transposed_times(const CsrOf<Scalar>& V, const RowsOf<Scalar>& W,
 /// each row's k sums in registers (V Hᵀ) or reread a chunk of V from L1 for every 6
 /// components (Wᵀ V), which pays while k is small: their lead over BLAS shrinks as k grows,
 /// to none by k = 64 in double and about k = 100 in float, hence this bound. The figures:
-/// README, "Kernels that read V in place".
+/// docs/performance.md, "Kernels that read V in place".
 constexpr Index kOwnKernelsUpToK = 64;
 
 /// mpinmf_gemm_pair_eigen builds this file to time Eigen's own GEMM, so it keeps these kernels
@@ -301,8 +301,8 @@ bool own_kernel_w_transposed_times(Index k) {
 
 /// BLAS forms each part in the layout where V is the operand it packs in cache-sized panels
 /// and reuses across the k-wide side (V Hᵀ column-major, Wᵀ V row-major), into scratch:
-/// OpenBLAS measured much faster that way than writing the other layout (README,
-/// "Performance"). The part is then copied into `out`; the own Wᵀ V kernel writes the same
+/// OpenBLAS measured much faster that way than writing the other layout (docs/performance.md,
+/// "Dense V"). The part is then copied into `out`; the own Wᵀ V kernel writes the same
 /// row-major scratch.
 template <typename Scalar>
 void product_times_h_transposed(const RowsOf<Scalar>& V, const ColumnsOf<Scalar>& H,
@@ -326,7 +326,8 @@ void product_times_h_transposed(const RowsOf<Scalar>& V, const ColumnsOf<Scalar>
 /// Wᵀ V by the project's kernel, each thread's block of rows into a partial of its own (the
 /// first thread's is the scratch), the partials then added in thread order. Column ranges
 /// gave the project's kernel little over BLAS on 1 × 2, each thread reading half of every
-/// row; rows measured faster, nearer to 2 × 1 (README, "Kernels that read V in place").
+/// row; rows measured faster, nearer to 2 × 1 (docs/performance.md, "Kernels that read V in
+/// place").
 template <typename Scalar>
 void own_w_transposed_times_by_rows(const RowsOf<Scalar>& V, const RowsOf<Scalar>& W,
                                     DenseScratch<Scalar>& scratch, ColumnsOf<Scalar>& out) {

@@ -13,7 +13,7 @@ import numpy as np
 import support
 from support import TIMEOUT_SECONDS, low_rank, write_matrix
 
-EXIT_INTERRUPTED = 75  # documented in the README and --help
+EXIT_INTERRUPTED = 75  # documented in docs/options.md and --help
 
 
 class ReliabilityTest(support.MpinmfTestCase):
