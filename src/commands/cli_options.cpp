@@ -49,21 +49,12 @@ std::string rules_footer() {
       "\nRules (the Frobenius rules minimize ½‖V − WH‖² plus the penalties, kl the divergence;\n"
       "each never increases its objective):\n";
   for (const AlgorithmInfo& rule : kAlgorithms) {
-    std::string line = "  " + std::string(rule.name);
-    line.resize(kIndent, ' ');
-    std::istringstream words(rule.help);
-    std::string word;
-    bool line_has_words = false;
-    while (words >> word) {
-      if (line_has_words && display_width(line) + 1 + display_width(word) > kWidth) {
-        text += line + "\n";
-        line.assign(kIndent, ' ');
-        line_has_words = false;
-      }
-      line += (line_has_words ? " " : "") + word;
-      line_has_words = true;
+    std::string margin = "  " + std::string(rule.name);
+    margin.resize(kIndent, ' ');
+    for (const std::string& line : wrapped(rule.help, kWidth - kIndent)) {
+      text += margin + line + "\n";
+      margin.assign(kIndent, ' ');
     }
-    text += line + "\n";
   }
   return text;
 }
@@ -543,7 +534,7 @@ CommandLine parse_generate(const std::vector<std::string>& arguments) {
       "planted column clusters (0: as many as --rank)")(
       "density", po::value(&o.density)->value_name("D")->default_value(o.density),
       "share of entries kept, in (0, 1]; below 1, V is written sparse (CSR)")(
-      "noise", po::value(&o.noise)->value_name("σ")->default_value(o.noise),
+      "noise", po::value(&o.noise)->value_name("σ")->default_value(o.noise, shown(o.noise)),
       "noise standard deviation, relative to the mean entry of W H")(
       "seed", po::value(&o.seed)->value_name("N")->default_value(o.seed),
       "the same seed gives the same matrix for any number of ranks");
@@ -699,15 +690,13 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   if (subcommand != std::end(table)) {
     const std::vector<std::string> rest(arguments.begin() + 1, arguments.end());
     CommandLine command = subcommand->parse(rest);
-    std::visit(
-        [&](auto& settings) {
-          settings.command_line = joined(std::string("mpinmf ") + subcommand->name, rest);
-        },
-        command.settings);
+    command.command = std::string("mpinmf ") + subcommand->name;
+    std::visit([&](auto& settings) { settings.command_line = joined(command.command, rest); },
+               command.settings);
     return command;
   }
   CommandLine command = parse_main_command(arguments);
-  std::get<RunOptions>(command.settings).command_line = joined("mpinmf", arguments);
+  std::get<RunOptions>(command.settings).command_line = joined(command.command, arguments);
   return command;
 }
 

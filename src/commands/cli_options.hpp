@@ -19,7 +19,8 @@ struct CommandLine {
   enum class Action { run, help, version, usage_error };
   Action action = Action::run;
   CommandSettings settings;
-  std::string message;  // the help text, or what is wrong
+  std::string message;             // the help text, or what is wrong
+  std::string command = "mpinmf";  // as typed: "mpinmf", or "mpinmf SUBCOMMAND"
 };
 
 /// A subcommand as the command line names it: `mpinmf NAME ...` is parsed by `parse` (given

@@ -24,7 +24,21 @@ std::string left_part(const po::option_description& option) {
   return left;
 }
 
-/// `text` wrapped into lines of at most `width` columns (a longer word has its own line).
+std::string padded(std::string text, std::size_t width) {
+  const std::size_t shown = display_width(text);
+  if (shown < width) {
+    text.append(width - shown, ' ');
+  }
+  return text;
+}
+
+}  // namespace
+
+std::size_t display_width(std::string_view text) {
+  return static_cast<std::size_t>(std::ranges::count_if(
+      text, [](char byte) { return (static_cast<unsigned char>(byte) & 0xC0U) != 0x80U; }));
+}
+
 std::vector<std::string> wrapped(const std::string& text, std::size_t width) {
   std::vector<std::string> lines;
   std::istringstream words(text);
@@ -41,21 +55,6 @@ std::vector<std::string> wrapped(const std::string& text, std::size_t width) {
     lines.push_back(line);
   }
   return lines;
-}
-
-std::string padded(std::string text, std::size_t width) {
-  const std::size_t shown = display_width(text);
-  if (shown < width) {
-    text.append(width - shown, ' ');
-  }
-  return text;
-}
-
-}  // namespace
-
-std::size_t display_width(std::string_view text) {
-  return static_cast<std::size_t>(std::ranges::count_if(
-      text, [](char byte) { return (static_cast<unsigned char>(byte) & 0xC0U) != 0x80U; }));
 }
 
 std::string format_option_sections(const std::deque<HelpSection>& sections,

@@ -7,12 +7,17 @@
 #include <deque>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mpinmf {
 
 /// Columns a UTF-8 string takes on a terminal: its code points (the help's Greek letters and
 /// symbols are one column each), not its bytes.
 std::size_t display_width(std::string_view text);
+
+/// `text` wrapped into lines of at most `width` display columns (a longer word has its own
+/// line): the options' descriptions and the help's paragraphs of prose.
+std::vector<std::string> wrapped(const std::string& text, std::size_t width);
 
 /// A section of a command's help: Boost's options_description keeps its caption private.
 struct HelpSection {

@@ -68,7 +68,7 @@ int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
     case Action::usage_error:
       if (comm.is_root()) {
         std::cerr << "mpinmf: " << command.message << "\n"
-                  << "Try 'mpinmf --help' for the options.\n";
+                  << "Try '" << command.command << " --help' for the options.\n";
       }
       return kExitUsage;
     case Action::run:

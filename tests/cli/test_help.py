@@ -67,6 +67,17 @@ class HelpTest(support.MpinmfTestCase):
                 self.assertIn(f"unrecognised option '{typed}' (did you mean {meant}?)",
                               run.stderr)
 
+    def test_the_usage_hint_names_the_command_that_failed(self):
+        for command in COMMANDS:
+            with self.subTest(command=command):
+                run = self.run_mpinmf(command + ["--no-such-option"], 1)
+                self.assertEqual(run.rank_status, {0: 2}, run)
+                named = " ".join(["mpinmf"] + command)
+                self.assertIn(f"Try '{named} --help' for the options.", run.stderr)
+
+    def test_defaults_are_shown_as_people_write_them(self):
+        self.assertIn("--noise σ (=0.1) ", self.help_of(["generate"]))
+
     def test_an_option_far_from_every_name_gets_no_guess(self):
         run = self.run_mpinmf(["--zzzzzz", "1"], 1)
         self.assertEqual(run.rank_status, {0: 2}, run)
