@@ -23,3 +23,8 @@ install(PROGRAMS scripts/plot/mpinmf_plot.py scripts/plot/convergence.py scripts
                  scripts/plot/survey.py scripts/plot/consensus.py
         DESTINATION ${CMAKE_INSTALL_DATADIR}/mpinmf/plot)
 install(DIRECTORY slurm/ DESTINATION ${CMAKE_INSTALL_DATADIR}/mpinmf/slurm USE_SOURCE_PERMISSIONS)
+
+# The man pages and the completion, written after the program is built (CMakeLists.txt).
+install(DIRECTORY ${PROJECT_BINARY_DIR}/share/man1 DESTINATION ${CMAKE_INSTALL_MANDIR})
+install(FILES ${PROJECT_BINARY_DIR}/share/completions/mpinmf
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)

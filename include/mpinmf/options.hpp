@@ -53,6 +53,11 @@ enum class InputFormat { automatic, dense, csr, csc, h5ad, tenx, matrix_market }
 /// "auto", "dense", "csr", "csc", "h5ad", "10x" or "mtx"; throws Error for anything else.
 InputFormat parse_input_format(const std::string& name);
 
+/// The names an option with a fixed set of values accepts ("algorithm", "format", "init",
+/// "normalize", "precision", "layout", "axis": its long name), as its parser reads them; none
+/// for any other option. The shell completion lists them.
+std::vector<std::string> choices_of(const std::string& option);
+
 /// How V's block is held in memory. `single` halves its memory and bandwidth; the loop then
 /// holds its factors and products in float too, and the sums that decide convergence stay
 /// double (engine/frobenius_loop.cpp).

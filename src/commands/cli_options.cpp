@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "commands/help_printer.hpp"
+#include "commands/help_writers.hpp"
 #include "commands/option_suggestion.hpp"
 #include "mpinmf/error.hpp"
 
@@ -244,6 +245,12 @@ std::string joined(const std::string& program, const std::vector<std::string>& a
   return command;
 }
 
+// Hidden arguments: `mpinmf [SUBCOMMAND] --man` writes the command's man page, `mpinmf
+// --completion bash` the completion script; --completion-arm is the script's part for one
+// command.
+constexpr const char* kManRequest = "--man";
+constexpr const char* kCompletionArmRequest = "--completion-arm";
+
 /// What completes a command's settings once the values are stored: a choice parsed from its
 /// name, an optional value set only when given.
 using Step = std::function<void(const po::variables_map&)>;
@@ -265,6 +272,18 @@ class OptionTable {
   /// (which validates). Errors become usage errors.
   void parse(CommandLine& result, const std::vector<std::string>& arguments,
              const std::string& usage, const std::string& footer, const Step& finish) const {
+    // Hidden requests, for the build and the package rather than for users: this command's
+    // man page, and its arm of the completion script (parse_command_line joins the arms).
+    if (arguments == std::vector<std::string>{kManRequest}) {
+      result.action = CommandLine::Action::help;
+      result.message = man_page(usage, sections_, footer, MPINMF_VERSION);
+      return;
+    }
+    if (arguments == std::vector<std::string>{kCompletionArmRequest}) {
+      result.action = CommandLine::Action::help;
+      result.message = completion_arm(usage, sections_);
+      return;
+    }
     po::options_description all;
     for (const HelpSection& group : sections_) {
       all.add(group.options);
@@ -684,6 +703,18 @@ CommandLine parse_main_command(const std::vector<std::string>& arguments) {
 CommandLine parse_command_line(const std::vector<std::string>& arguments) {
   const std::string first = arguments.empty() ? "" : arguments.front();
   const auto& table = subcommands();
+  if (arguments == std::vector<std::string>{"--completion", "bash"}) {
+    CommandLine script;
+    script.action = CommandLine::Action::help;
+    std::string arms = parse_main_command({kCompletionArmRequest}).message;
+    std::vector<std::string> names;
+    for (const Subcommand& subcommand : table) {
+      names.emplace_back(subcommand.name);
+      arms += subcommand.parse({kCompletionArmRequest}).message;
+    }
+    script.message = bash_completion(names, arms);
+    return script;
+  }
   const auto subcommand =
       std::find_if(std::begin(table), std::end(table),
                    [&](const Subcommand& entry) { return first == entry.name; });

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iterator>
+#include <type_traits>
 #include <utility>
 
 #include "mpinmf/error.hpp"
@@ -50,19 +51,33 @@ T parse_choice(const std::string& name, const std::pair<const char*, T> (&choice
   throw Error(option + ": unknown " + kind + " '" + name + "' (choose " + listed + ")");
 }
 
+/// `name` is one of `names`.
+template <std::size_t N>
+bool is_one_of(const std::string& name, const char* const (&names)[N]) {
+  return std::ranges::find(names, name) != std::end(names);
+}
+
+// The names of each option with a fixed set of values: parsed from here, and listed by
+// choices_of for the shell completion.
+constexpr std::pair<const char*, InputFormat> kFormats[] = {
+    {"auto", InputFormat::automatic},   {"dense", InputFormat::dense}, {"csr", InputFormat::csr},
+    {"csc", InputFormat::csc},          {"h5ad", InputFormat::h5ad},   {"10x", InputFormat::tenx},
+    {"mtx", InputFormat::matrix_market}};
+constexpr std::pair<const char*, Precision> kPrecisions[] = {
+    {"double", Precision::double_precision}, {"single", Precision::single_precision}};
+constexpr std::pair<const char*, OutputLayout> kLayouts[] = {
+    {"auto", OutputLayout::automatic}, {"csr", OutputLayout::csr}, {"dense", OutputLayout::dense}};
+constexpr const char* kStarts[] = {"random", "nndsvd", "nndsvda", "nndsvdar"};
+constexpr const char* kScalings[] = {"none", "l1", "l2"};
+constexpr const char* kAxes[] = {"columns", "rows"};
+
 }  // namespace
 
 InputFormat parse_input_format(const std::string& name) {
-  constexpr std::pair<const char*, InputFormat> kFormats[] = {
-      {"auto", InputFormat::automatic},   {"dense", InputFormat::dense}, {"csr", InputFormat::csr},
-      {"csc", InputFormat::csc},          {"h5ad", InputFormat::h5ad},   {"10x", InputFormat::tenx},
-      {"mtx", InputFormat::matrix_market}};
   return parse_choice(name, kFormats, "--format", "format");
 }
 
 Precision parse_precision(const std::string& name) {
-  constexpr std::pair<const char*, Precision> kPrecisions[] = {
-      {"double", Precision::double_precision}, {"single", Precision::single_precision}};
   return parse_choice(name, kPrecisions, "--precision", "precision");
 }
 
@@ -71,10 +86,37 @@ std::string precision_name(Precision precision) {
 }
 
 OutputLayout parse_output_layout(const std::string& name) {
-  constexpr std::pair<const char*, OutputLayout> kLayouts[] = {{"auto", OutputLayout::automatic},
-                                                               {"csr", OutputLayout::csr},
-                                                               {"dense", OutputLayout::dense}};
   return parse_choice(name, kLayouts, "--layout", "layout");
+}
+
+std::vector<std::string> choices_of(const std::string& option) {
+  std::vector<std::string> names;
+  const auto take = [&names](const auto& table) {
+    for (const auto& entry : table) {
+      if constexpr (std::is_convertible_v<decltype(entry), const char*>) {
+        names.emplace_back(entry);
+      } else {
+        names.emplace_back(entry.first);
+      }
+    }
+  };
+  if (option == "algorithm") {
+    std::ranges::transform(kAlgorithms, std::back_inserter(names),
+                           [](const AlgorithmInfo& rule) { return std::string(rule.name); });
+  } else if (option == "format") {
+    take(kFormats);
+  } else if (option == "precision") {
+    take(kPrecisions);
+  } else if (option == "layout") {
+    take(kLayouts);
+  } else if (option == "init") {
+    take(kStarts);
+  } else if (option == "normalize") {
+    take(kScalings);
+  } else if (option == "axis") {
+    take(kAxes);
+  }
+  return names;
 }
 
 void validate(const RuleSettings& rule) {
@@ -143,7 +185,7 @@ void validate(const RunOptions& options) {
   }
   validate_limits(options.stopping);
   validate(options.rule);
-  if (options.normalize != "none" && options.normalize != "l1" && options.normalize != "l2") {
+  if (!is_one_of(options.normalize, kScalings)) {
     throw Error("--normalize: unknown scaling '" + options.normalize + "' (choose none, l1 or l2)");
   }
   if (options.print_every < 0) {
@@ -155,8 +197,7 @@ void validate(const RunOptions& options) {
   if (options.input == options.output) {
     throw Error("--output must differ from --input");
   }
-  if (options.init != "random" && options.init != "nndsvd" && options.init != "nndsvda" &&
-      options.init != "nndsvdar") {
+  if (!is_one_of(options.init, kStarts)) {
     throw Error("--init: unknown start '" + options.init +
                 "' (choose random, nndsvd, nndsvda or nndsvdar)");
   }
@@ -195,7 +236,7 @@ void validate(const ProjectOptions& options) {
   if (options.output.empty()) {
     throw Error("--output is required: the HDF5 file to write the coefficients to");
   }
-  if (options.axis != "columns" && options.axis != "rows") {
+  if (!is_one_of(options.axis, kAxes)) {
     throw Error(
         "--axis must be columns (new samples as columns, solve for H) or rows (new "
         "rows, solve for W)");
