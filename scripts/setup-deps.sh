@@ -15,6 +15,7 @@ packages=(
   clang-format clang-tidy cppcheck
   clang libclang-rt-14-dev   # scripts/fuzz.sh: clang and its libFuzzer runtime
   slurmctld slurmd slurm-client munge   # scripts/slurm-local/: a one-node Slurm for the slurm/ tests
+  dpkg-dev man-db   # scripts/package.sh (dpkg-shlibdeps) and scripts/test-package.sh (man -w)
 )
 
 if [ $# -gt 0 ]; then
