@@ -114,6 +114,7 @@ struct InputSettings {
 struct OutputSettings {
   std::string output;
   bool overwrite = false;
+  bool quiet = false;  // --quiet: nothing on standard output; errors still go to standard error
 };
 
 /// What a command may use of the machine (--threads) and whether it checks first that its

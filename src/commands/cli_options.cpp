@@ -366,11 +366,14 @@ void add_input_options(OptionTable& table, po::options_description& section, Inp
   });
 }
 
-/// --output and --overwrite (OutputSettings).
+/// --output, --overwrite and --quiet (OutputSettings).
 void add_output_options(po::options_description& section, OutputSettings& output,
                         const char* output_help) {
   section.add_options()("output,o", po::value(&output.output)->value_name("FILE"), output_help)(
-      "overwrite", po::bool_switch(&output.overwrite), "replace the output file(s) if they exist");
+      "overwrite", po::bool_switch(&output.overwrite), "replace the output file(s) if they exist")(
+      "quiet,q", po::bool_switch(&output.quiet),
+      "print nothing on standard output (progress, summary, the line saying what was written); "
+      "errors and warnings still go to standard error");
 }
 
 /// --output-dataset and --layout: where and how a command that writes a matrix writes it.

@@ -37,20 +37,21 @@ constexpr int kExitUsage = 2;
 /// (commands/cli_options.hpp: CommandSettings); a command without one does not compile.
 struct RunCommand {
   mpinmf::Communicator& comm;
+  std::ostream& out;
   void operator()(const mpinmf::RunOptions& options) const {
-    mpinmf::run_factorization(comm, options, std::cout);
+    mpinmf::run_factorization(comm, options, out);
   }
   void operator()(const mpinmf::ProjectOptions& options) const {
-    mpinmf::run_projection(comm, options, std::cout);
+    mpinmf::run_projection(comm, options, out);
   }
   void operator()(const mpinmf::ConvertOptions& options) const {
-    mpinmf::run_conversion(comm, options, std::cout);
+    mpinmf::run_conversion(comm, options, out);
   }
   void operator()(const mpinmf::GenerateOptions& options) const {
-    mpinmf::run_generation(comm, options, std::cout);
+    mpinmf::run_generation(comm, options, out);
   }
   void operator()(const mpinmf::SurveyOptions& options) const {
-    mpinmf::run_survey(comm, options, std::cout);
+    mpinmf::run_survey(comm, options, out);
   }
 };
 
@@ -75,7 +76,12 @@ int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
       break;
   }
   try {
-    std::visit(RunCommand{comm}, command.settings);
+    // --quiet (every command's, in its OutputSettings): a stream without a buffer drops what
+    // the command prints; errors go to std::cerr either way.
+    std::ostream silent(nullptr);
+    const bool quiet =
+        std::visit([](const auto& settings) { return settings.quiet; }, command.settings);
+    std::visit(RunCommand{comm, quiet ? silent : std::cout}, command.settings);
     return 0;
   } catch (const mpinmf::Interrupted& stop) {
     if (comm.is_root()) {

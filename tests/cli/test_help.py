@@ -2,6 +2,7 @@
 """--help and usage errors: every command's options are laid out in one column by display
 width (a Greek placeholder once shifted its description), and a mistyped option is answered
 with the nearest real one."""
+import os
 import re
 
 import support
@@ -77,6 +78,25 @@ class HelpTest(support.MpinmfTestCase):
 
     def test_defaults_are_shown_as_people_write_them(self):
         self.assertIn("--noise σ (=0.1) ", self.help_of(["generate"]))
+
+    def test_quiet_silences_every_command_and_keeps_its_result(self):
+        made = self.run_mpinmf(["generate", "--rows", "60", "--columns", "20", "--rank", "3",
+                                "--output", "V.h5"], 2)
+        self.assertEqual(made.returncode, 0, made)
+        self.assertIn("mpinmf generate: wrote", made.stdout)
+        runs = [(["generate", "--rows", "60", "--columns", "20", "--rank", "3", "-o", "G.h5"],
+                 "G.h5"),
+                (["-i", "V.h5", "-k", "3", "-o", "F.h5", "--print-every", "1"], "F.h5"),
+                (["convert", "-i", "V.h5", "-o", "C.h5"], "C.h5"),
+                (["project", "--model", "F.h5", "-i", "V.h5", "-o", "P.h5"], "P.h5"),
+                (["survey", "-i", "V.h5", "--ranks", "2:3", "--restarts", "2", "-o", "S.h5"],
+                 "S.h5")]
+        for arguments, output in runs:
+            with self.subTest(command=arguments[0]):
+                run = self.run_mpinmf(arguments + ["--quiet"], 2)
+                self.assertEqual(run.rank_status, {0: 0, 1: 0}, run)
+                self.assertEqual(run.stdout, "", run)
+                self.assertTrue(os.path.exists(self.path(output)), run)
 
     def test_an_option_far_from_every_name_gets_no_guess(self):
         run = self.run_mpinmf(["--zzzzzz", "1"], 1)
