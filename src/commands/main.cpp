@@ -74,6 +74,10 @@ int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
     case Action::run:
       break;
   }
+  // Every subcommand notes SIGTERM, SIGINT and SIGUSR1 rather than dying of them: the main
+  // command stops at its next iteration with a checkpoint, the others between their steps
+  // with no file written (stop_if_signalled), all with kExitInterrupted.
+  const mpinmf::InterruptHandlers handlers;
   try {
     std::visit(RunCommand{comm}, command.settings);
     return 0;

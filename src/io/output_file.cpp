@@ -218,12 +218,51 @@ void check_output_path(Communicator& comm, const std::string& path, bool overwri
   });
 }
 
+namespace {
+
+/// Rank 0's last step: the companion into place, then the output. A companion that cannot
+/// be renamed leaves both as they were; an output that cannot be renamed takes back the
+/// companion just put in place.
+void rename_both_into_place(const std::string& temporary, const std::string& path,
+                            const OutputFinish& finish) {
+  if (finish.companion_temporary.empty()) {
+    rename_into_place(temporary, path);
+    return;
+  }
+  rename_into_place(finish.companion_temporary, finish.companion_path);
+  try {
+    rename_into_place(temporary, path);
+  } catch (const Error&) {
+    std::error_code ignored;
+    fs::remove(finish.companion_path, ignored);
+    throw;
+  }
+}
+
+}  // namespace
+
 void write_output_file(Communicator& comm, const std::string& path,
-                       const std::function<void(hid_t file)>& contents, const Labels& labels) {
+                       const std::function<void(hid_t file)>& contents,
+                       const OutputFinish& finish) {
   silence_hdf5_errors();
   const std::string temporary = temporary_name(comm, path);
   Handle file;
   SpaceReserve reserve;  // rank 0's
+  // Every rank leaves through here alike (the error, or the stop, was agreed), so the
+  // collective close can run.
+  const auto abandon = [&] {
+    if (file.valid()) {
+      close_with_room(comm, file, reserve);
+    }
+    reserve.release();
+    if (comm.is_root()) {
+      std::error_code ignored;
+      fs::remove(temporary, ignored);
+      if (!finish.companion_temporary.empty()) {
+        fs::remove(finish.companion_temporary, ignored);
+      }
+    }
+  };
   try {
     comm.run_agreed([&] {
       if (comm.is_root()) {
@@ -236,29 +275,28 @@ void write_output_file(Communicator& comm, const std::string& path,
                     H5Fclose);
       fail_if(!file.valid(), temporary + ": cannot create the output file");
     });
+    signal_if_planned(FaultPoint::signal, comm.rank());
     contents(file.get());
+    if (finish.stop_check) {
+      finish.stop_check();
+    }
     const bool closed = close_with_room(comm, file, reserve);
     comm.run_agreed([&] { fail_if(!closed, path + ": closing the output file failed"); });
     comm.run_agreed([&] {
       if (comm.is_root()) {
-        write_labels(temporary, path, labels);
+        write_labels(temporary, path, finish.labels);
       }
     });
     comm.run_agreed([&] {
       if (comm.is_root()) {
-        rename_into_place(temporary, path);
+        rename_both_into_place(temporary, path, finish);
       }
     });
   } catch (const AgreedError&) {
-    // Every rank is here (the error was agreed), so the collective close can run.
-    if (file.valid()) {
-      close_with_room(comm, file, reserve);
-    }
-    reserve.release();
-    if (comm.is_root()) {
-      std::error_code ignored;
-      fs::remove(temporary, ignored);
-    }
+    abandon();
+    throw;
+  } catch (const Interrupted&) {
+    abandon();
     throw;
   }
 }

@@ -6,7 +6,9 @@ file left behind."""
 import glob
 import hashlib
 import os
+import signal
 import subprocess
+import time
 import unittest
 
 import h5py
@@ -31,15 +33,30 @@ class HostileCase(MpinmfTestCase):
     def listing(self):
         return sorted(os.listdir(self.folder))
 
-    def assert_refused(self, arguments, message, protected=("in.h5",)):
-        """The run fails on every rank with `message` once, leaves `protected` byte-identical
-        and adds no file (temporaries included)."""
+    def start_survey(self, arguments, log, line):
+        """Starts a survey of big.h5 under plain mpirun (as users run it), its progress going
+        to `log`, and returns once `line` is printed (or the time is up)."""
+        command = [support.ARGS.mpirun, "-np", str(RANKS), "--oversubscribe", support.ARGS.mpinmf,
+                   "survey", "-i", "big.h5"] + arguments
+        job = subprocess.Popen(command, cwd=self.folder, stdout=log, stderr=subprocess.PIPE,
+                               text=True)
+        deadline = time.monotonic() + support.TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            with open(log.name) as progress:
+                if line in progress.read():
+                    break
+            time.sleep(0.02)
+        return job
+
+    def assert_refused(self, arguments, message, protected=("in.h5",), status=1, environment=None):
+        """The run fails on every rank with `status` and `message` once, leaves `protected`
+        byte-identical and adds no file (temporaries included)."""
         sums = {name: checksum(self.path(name)) for name in protected}
         before = self.listing()
-        run = self.run_mpinmf(arguments, RANKS)
+        run = self.run_mpinmf(arguments, RANKS, environment)
         self.assertEqual(sorted(run.rank_status), list(range(RANKS)), run)
         for rank, code in run.rank_status.items():
-            self.assertEqual(code, 1, f"rank {rank}\n{run}")
+            self.assertEqual(code, status, f"rank {rank}\n{run}")
         self.assertIn(message, run.stderr, run)
         self.assertEqual(run.stderr.count("mpinmf: "), 1, f"the message must appear once\n{run}")
         for name, digest in sums.items():
@@ -81,6 +98,13 @@ class SameFileTest(HostileCase):
                             protected=("in.h5", "model.h5"))
         self.assert_refused(["survey", "-i", "in.h5", "--ranks", "2:3", "--restarts", "2",
                              "-o", "./in.h5", "--overwrite"], "the output is the same file as the input")
+
+    def test_survey_table_spelled_as_the_input(self):
+        os.symlink("in.h5", self.path("out.tsv"))
+        self.assert_refused(["survey", "-i", "in.h5", "--ranks", "2:3", "--restarts", "2",
+                             "-o", "out.h5", "--overwrite"],
+                            "the survey table is the same file as the input",
+                            protected=("in.h5", "out.tsv"))
 
     def test_summary_json_needs_overwrite(self):
         with open(self.path("summary.json"), "w") as f:
@@ -209,6 +233,71 @@ class OptionBoundsTest(HostileCase):
         self.assertEqual(set(run.rank_status.values()), {2}, run)
         self.assertIn("--inner-sweeps must be 0 (automatic) to 1000", run.stderr, run)
         self.assertFalse(os.path.exists(self.path("out.h5")))
+
+
+EXIT_INTERRUPTED = 75
+
+
+class SignalTest(HostileCase):
+    """SIGUSR1 (SIGTERM, SIGINT) stops every subcommand cleanly: exit 75 on every rank, one
+    message, and no file written, temporaries included."""
+
+    def test_a_signal_while_the_output_is_written(self):
+        # Rank 1 alone receives it, once the temporary file exists: the ranks agree on the stop.
+        run = self.run_mpinmf(["-i", "in.h5", "-k", "3", "-o", "model.h5", "--max-iter", "5"], RANKS)
+        self.assertEqual(run.returncode, 0, run)
+        cases = [
+            (["generate", "-m", "50", "-n", "20", "-k", "3", "-o", "out.h5"], "out.h5 not written"),
+            (["convert", "-i", "in.h5", "-o", "out.h5"], "out.h5 not written"),
+            (["project", "--model", "model.h5", "-i", "in.h5", "-o", "out.h5"], "out.h5 not written"),
+            (["survey", "-i", "in.h5", "--ranks", "2:3", "--restarts", "2", "-o", "out.h5"],
+             "out.h5 and out.tsv not written"),
+        ]
+        for arguments, message in cases:
+            with self.subTest(command=arguments[0]):
+                self.assert_refused(arguments, "stopped by SIGUSR1; " + message,
+                                    protected=("in.h5", "model.h5"), status=EXIT_INTERRUPTED,
+                                    environment={"MPINMF_FAULT": "signal@1"})
+
+    def test_sigusr1_to_a_survey_under_way(self):
+        """A real signal, forwarded by mpirun in the middle of the restarts: the restart under
+        way stops, and the survey with it (a survey keeps no state to resume from)."""
+        write_matrix(self.path("big.h5"), low_rank(300, 200, 4, seed=5) + 0.01)
+        before = self.listing()
+        with open(self.path("survey.log"), "w") as log:
+            job = self.start_survey(["--ranks", "2:6", "--restarts", "50", "-o", "s.h5",
+                                     "--max-iter", "2000", "--tol", "0"], log, "restart 1 of 50")
+            job.send_signal(signal.SIGUSR1)
+            _, stderr = job.communicate(timeout=support.TIMEOUT_SECONDS)
+        with open(self.path("survey.log")) as progress:
+            printed = progress.read()
+        self.assertIn("restart 1 of 50", printed, "the survey never got under way")
+        self.assertEqual(job.returncode, EXIT_INTERRUPTED, stderr)
+        self.assertEqual(stderr.count("mpinmf: "), 1, stderr)
+        self.assertIn("stopped by SIGUSR1; s.h5 and s.tsv not written", stderr)
+        self.assertNotIn("restart 50 of 50", printed, "the signal came after the restarts")
+        self.assertEqual(self.listing(), sorted(before + ["survey.log"]))
+
+
+class SurveyTableTest(HostileCase):
+    def test_a_table_that_cannot_be_put_in_place_leaves_the_previous_survey(self):
+        """The table is renamed into place before the HDF5 file: when its rename fails (a
+        folder took its name mid-run), the survey file from before is still there, whole."""
+        write_matrix(self.path("big.h5"), low_rank(300, 200, 4, seed=5) + 0.01)
+        with open(self.path("in.h5"), "rb") as source, open(self.path("out.h5"), "wb") as copy:
+            copy.write(source.read())
+        digest = checksum(self.path("out.h5"))
+        with open(self.path("survey.log"), "w") as log:
+            job = self.start_survey(["--ranks", "2:4", "--restarts", "4", "-o", "out.h5",
+                                     "--overwrite", "--max-iter", "300", "--tol", "0"], log,
+                                    "restart 1 of 4")
+            os.mkdir(self.path("out.tsv"))
+            _, stderr = job.communicate(timeout=support.TIMEOUT_SECONDS)
+        self.assertEqual(job.returncode, 1, stderr)
+        self.assertIn("out.tsv: cannot rename the finished output into place", stderr)
+        self.assertEqual(stderr.count("mpinmf: "), 1, stderr)
+        self.assertEqual(checksum(self.path("out.h5")), digest)
+        self.assertEqual(glob.glob(self.path("*.partial*")), [])
 
 
 def mount_tmpfs(folder, size):
