@@ -226,6 +226,21 @@ class BadModelTest(HostileCase):
                                     + extra, message, protected=("in.h5", name))
 
 
+class StrictParsingTest(HostileCase):
+    """Words no option takes are refused (exit 2 on every rank), never ignored."""
+
+    def test_words_no_option_takes(self):
+        cases = [
+            (["convert", "-i", "in.h5", "-o", "out.h5", "--transpose", "false"],
+             "--transpose takes no value"),
+            (["-i", "in.h5", "-k", "3", "-o", "out.h5", "stray"], "unexpected word 'stray'"),
+            (["frobnicate", "-i", "in.h5", "-o", "out.h5"], "unknown subcommand 'frobnicate'"),
+        ]
+        for arguments, message in cases:
+            with self.subTest(arguments=arguments):
+                self.assert_refused(arguments, message, status=2)
+
+
 class OptionBoundsTest(HostileCase):
     def test_inner_sweeps_beyond_any_use(self):
         run = self.run_mpinmf(["-i", "in.h5", "-k", "3", "-o", "out.h5", "-a", "hals",
