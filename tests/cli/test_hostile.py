@@ -241,6 +241,36 @@ class StrictParsingTest(HostileCase):
                 self.assert_refused(arguments, message, status=2)
 
 
+class MagnitudeTest(HostileCase):
+    """V far from 1: refused up front naming the range beyond 1e±100 (its sums of squares
+    would overflow or underflow); within it, factorized as the same V scaled to 1 (shown for
+    the default rule at 1e-8 and 1e90: some rules' fixed floors are not scale-free below 1,
+    see the report of issue 18)."""
+
+    def relative_error(self, name):
+        with h5py.File(self.path(name), "r") as f:
+            return f["history"][-1, 2]
+
+    def test_entries_far_from_one(self):
+        V = low_rank(40, 30, 3, seed=4) + 0.01
+        arguments = ["-k", "3", "--max-iter", "20", "--tol", "0", "--seed", "5"]
+        write_matrix(self.path("one.h5"), V)
+        run = self.run_mpinmf(["-i", "one.h5", "-o", "one-W_H.h5"] + arguments, RANKS)
+        self.assertEqual(run.returncode, 0, run)
+        for scale in (1e-8, 1e90):
+            write_matrix(self.path("scaled.h5"), V * scale)
+            run = self.run_mpinmf(["-i", "scaled.h5", "-o", "scaled-W_H.h5", "--overwrite"]
+                                  + arguments, RANKS)
+            self.assertEqual(run.returncode, 0, run)
+            self.assertAlmostEqual(self.relative_error("scaled-W_H.h5"),
+                                   self.relative_error("one-W_H.h5"), delta=1e-6)
+        for scale in (1e-300, 1e-250, 1e-200, 1e200, 1e250, 1e300):
+            with self.subTest(scale=scale):
+                write_matrix(self.path("far.h5"), V * scale)
+                self.assert_refused(["-i", "far.h5", "-o", "out.h5"] + arguments,
+                                    "outside 1e-100 to 1e+100", protected=("in.h5", "far.h5"))
+
+
 class OptionBoundsTest(HostileCase):
     def test_inner_sweeps_beyond_any_use(self):
         run = self.run_mpinmf(["-i", "in.h5", "-k", "3", "-o", "out.h5", "-a", "hals",
