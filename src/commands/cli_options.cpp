@@ -257,8 +257,9 @@ void refuse_stray_words(const po::parsed_options& parsed, const po::options_desc
     const std::string word = option.value.empty() ? std::string() : option.value.front();
     const po::option_description* previous = all.find_nothrow(before, false);
     if (previous != nullptr && previous->semantic()->max_tokens() == 0) {
-      throw Error("--" + before + " takes no value (give it for yes, leave it out for no): '" +
-                  word + "' is not an option");
+      std::string message = "--" + before;
+      message += " takes no value (give it for yes, leave it out for no): '" + word;
+      throw Error(message + "' is not an option");
     }
     throw Error("unexpected word '" + word +
                 "' on the command line: every value follows its option (--name VALUE)");

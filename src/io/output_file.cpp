@@ -153,11 +153,11 @@ void write_strings(hid_t file, const std::string& name, const std::vector<std::s
 
 /// The bytes HDF5 writes for `labels` as variable-length strings: each name, its heap
 /// object's header and its 16-byte reference in the dataset, rounded up generously.
-std::uint64_t label_bytes(const Labels& labels) {
-  std::uint64_t bytes = 0;
+std::int64_t label_bytes(const Labels& labels) {
+  std::int64_t bytes = 0;
   for (const auto* names : {&labels.rows, &labels.columns}) {
     for (const std::string& name : *names) {
-      bytes += name.size() + 64;
+      bytes += static_cast<std::int64_t>(name.size()) + 64;
     }
   }
   return bytes;
