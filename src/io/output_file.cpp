@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <type_traits>
 
 #include "core/fault_injection.hpp"
@@ -154,13 +155,12 @@ void write_strings(hid_t file, const std::string& name, const std::vector<std::s
 /// The bytes HDF5 writes for `labels` as variable-length strings: each name, its heap
 /// object's header and its 16-byte reference in the dataset, rounded up generously.
 std::int64_t label_bytes(const Labels& labels) {
-  std::int64_t bytes = 0;
-  for (const auto* names : {&labels.rows, &labels.columns}) {
-    for (const std::string& name : *names) {
-      bytes += static_cast<std::int64_t>(name.size()) + 64;
-    }
-  }
-  return bytes;
+  const auto bytes = [](std::int64_t sum, const std::string& name) {
+    return sum + static_cast<std::int64_t>(name.size()) + 64;
+  };
+  return std::accumulate(
+      labels.columns.begin(), labels.columns.end(),
+      std::accumulate(labels.rows.begin(), labels.rows.end(), std::int64_t{0}, bytes), bytes);
 }
 
 /// Row and column names go in by rank 0 alone, the collective file closed: parallel HDF5
