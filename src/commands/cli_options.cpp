@@ -237,6 +237,27 @@ void reporting_usage_errors(CommandLine& result, const std::function<void()>& pa
   }
 }
 
+/// Refuses a word that no option takes: Boost keeps such words as positional and drops
+/// them, so `--transpose false` transposed and a stray word passed unseen.
+void refuse_stray_words(const po::parsed_options& parsed, const po::options_description& all) {
+  std::string before;  // the option just before the word
+  for (const po::option& option : parsed.options) {
+    if (option.position_key < 0) {
+      before = option.string_key;
+      continue;
+    }
+    const std::string word = option.value.empty() ? std::string() : option.value.front();
+    const po::option_description* previous = all.find_nothrow(before, false);
+    if (previous != nullptr && previous->semantic()->max_tokens() == 0) {
+      std::string message = "--" + before;
+      message += " takes no value (give it for yes, leave it out for no): '" + word;
+      throw Error(message + "' is not an option");
+    }
+    throw Error("unexpected word '" + word +
+                "' on the command line: every value follows its option (--name VALUE)");
+  }
+}
+
 std::string joined(const std::string& program, const std::vector<std::string>& arguments) {
   std::string command = program;
   for (const std::string& argument : arguments) {
@@ -292,7 +313,9 @@ class OptionTable {
     reporting_usage_errors(result, [&] {
       po::variables_map values;
       try {
-        po::store(po::command_line_parser(arguments).options(all).run(), values);
+        const po::parsed_options parsed = po::command_line_parser(arguments).options(all).run();
+        refuse_stray_words(parsed, all);
+        po::store(parsed, values);
       } catch (const po::unknown_option& error) {
         unknown = error.get_option_name();
         throw;
@@ -728,6 +751,22 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
     std::visit([&](auto& settings) { settings.command_line = joined(command.command, rest); },
                command.settings);
     return command;
+  }
+  if (!first.empty() && first.front() != '-') {
+    // Not an option, so meant as a subcommand: the main command's options all start with '-'.
+    std::vector<std::string> names;
+    std::ranges::transform(table, std::back_inserter(names),
+                           [](const Subcommand& entry) { return std::string(entry.name); });
+    CommandLine unknown;
+    unknown.action = CommandLine::Action::usage_error;
+    unknown.message = "unknown subcommand '" + first + "'";
+    if (const auto suggestion = nearest_option(first, names)) {
+      unknown.message += " (did you mean " + *suggestion + "?)";
+    } else {
+      unknown.message +=
+          joined(" (the subcommands:", names) + "; the main command takes only options)";
+    }
+    return unknown;
   }
   CommandLine command = parse_main_command(arguments);
   std::get<RunOptions>(command.settings).command_line = joined(command.command, arguments);

@@ -100,6 +100,8 @@ void run_conversion(Communicator& comm, const ConvertOptions& options, std::ostr
   const io::InputPlan plan = prepare_conversion(comm, options);
   const OutputLayout layout = layout_for(options, plan);
   const io::LocalInput local = read_checked_rows(comm, plan);
+  const auto stop_check = [&] { stop_if_signalled(comm, options.output); };
+  stop_check();
   const std::int64_t nonzeros = comm.sum_counts(io::nonzero_entries(local));
   const std::vector<io::Attribute> attributes{
       {"input", plan.source},
@@ -109,7 +111,8 @@ void run_conversion(Communicator& comm, const ConvertOptions& options, std::ostr
       {"command_line", options.command_line},
   };
   io::write_matrix_file(comm, options.output, options.output_dataset, layout, local, plan.rows,
-                        plan.columns, attributes, io::read_labels(comm, plan));
+                        plan.columns, attributes,
+                        {.labels = io::read_labels(comm, plan), .stop_check = stop_check});
 
   if (comm.is_root()) {
     std::error_code error;

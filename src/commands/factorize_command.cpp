@@ -163,7 +163,6 @@ Preamble prepare_run(Communicator& comm, const RunOptions& options, const std::s
     request.reads.push_back({options.init_file, "--init-file"});
   }
   request.input = &options;
-  request.interruptible = true;
   request.check_input = [&](const Communicator& all, const io::InputPlan& input) {
     check_rank_fits(all, options, input);
   };
@@ -322,7 +321,7 @@ void write_result(const LoadedRun& run, Factors& factors, const EngineResult& re
         concatenated(run.identity.exact, provenance_attributes(options, comm),
                      progress_attributes(result.history, result.final_relative_error,
                                          describe(result.stop_reason))),
-        io::read_labels(comm, run.V.plan));
+        {.labels = io::read_labels(comm, run.V.plan)});
   });
 }
 

@@ -35,6 +35,8 @@ void run_generation(Communicator& comm, const GenerateOptions& options, std::ost
                synthetic_rows(spec, rows, W, H));
   });
   const std::int64_t nonzeros = comm.sum_counts(io::nonzero_entries(local));
+  const auto stop_check = [&] { stop_if_signalled(comm, options.output); };
+  stop_check();
 
   const std::vector<io::Attribute> attributes{
       {"generator", std::string("mpinmf generate")},
@@ -55,7 +57,7 @@ void run_generation(Communicator& comm, const GenerateOptions& options, std::ost
                                                    static_cast<std::size_t>(columns.size()));
   io::write_matrix_file(
       comm, options.output, options.output_dataset, layout, local, spec.rows, spec.columns,
-      attributes, {}, [&](hid_t file) {
+      attributes, {.stop_check = stop_check}, [&](hid_t file) {
         io::write_rows(comm, file, "/truth/W", W, rows.begin, spec.rows, spec.rank, options.output);
         io::write_rows(comm, file, "/truth/H", H_rows, comm.is_root() ? 0 : spec.rank, spec.rank,
                        spec.columns, options.output);

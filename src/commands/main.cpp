@@ -75,6 +75,10 @@ int run_command(mpinmf::Communicator& comm, int argc, char** argv) {
     case Action::run:
       break;
   }
+  // Every subcommand notes SIGTERM, SIGINT and SIGUSR1 rather than dying of them: the main
+  // command stops at its next iteration with a checkpoint, the others between their steps
+  // with no file written (stop_if_signalled), all with kExitInterrupted.
+  const mpinmf::InterruptHandlers handlers;
   try {
     // --quiet (every command's, in its OutputSettings): a stream without a buffer drops what
     // the command prints; errors go to std::cerr either way.

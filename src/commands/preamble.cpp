@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "core/bytes.hpp"
+#include "core/interrupt.hpp"
 #include "core/resources.hpp"
 #include "io/output_file.hpp"
 #include "io/validate.hpp"
@@ -77,10 +78,6 @@ Preamble run_preamble(Communicator& comm, const PreambleRequest& request) {
     }
     use_threads(preamble.threads);
   }
-  if (request.interruptible) {
-    // Before the read: a signal during it is honoured at the first iteration.
-    preamble.interrupt_handlers = std::make_unique<const InterruptHandlers>();
-  }
   check_distinct_files(comm, request);
   for (const OutputPath& output : request.outputs) {
     if (output.if_exists.empty()) {
@@ -106,6 +103,16 @@ Preamble run_preamble(Communicator& comm, const PreambleRequest& request) {
                 preamble.input.sparse() ? ThreadUse::sparse_products : ThreadUse::dense_products);
   }
   return preamble;
+}
+
+void stop_if_signalled(Communicator& comm, const std::string& outputs) {
+  // The signal's number, agreed: mpirun forwards one to every rank, but not at one moment.
+  const std::optional<int> local = interrupt_signal();
+  const int signal_number = static_cast<int>(comm.max(local ? *local : 0));
+  if (signal_number != 0) {
+    throw Interrupted(std::string("stopped by ") + signal_name(signal_number) + "; " + outputs +
+                      " not written (nothing is left to resume from: run the command again)");
+  }
 }
 
 io::LocalInput read_checked_rows(Communicator& comm, const io::InputPlan& plan) {

@@ -1,18 +1,15 @@
 #pragma once
 // What every command does before it reads its matrix, written once (docs/architecture.md, One
-// run, steps 1-3): the rank's threads fixed, the signal handlers installed where the command
-// checkpoints, its output paths checked, the input inspected (format, shape and size; nothing
-// read), the command's own checks of that shape, and the memory and disk checks, which refuse
-// a command that cannot fit before anything is read. Each command says what it writes and
-// needs; the order and the agreement between ranks are the preamble's.
+// run, steps 1-3): the rank's threads fixed, its output paths checked, the input inspected
+// (format, shape and size; nothing read), the command's own checks of that shape, and the memory
+// and disk checks, which refuse a command that cannot fit before anything is read. Each command
+// says what it writes and needs; the order and the agreement between ranks are the preamble's.
 
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "core/interrupt.hpp"
 #include "engine/preflight.hpp"
 #include "io/file_identity.hpp"
 #include "io/input.hpp"
@@ -40,9 +37,6 @@ struct PreambleRequest {
   std::vector<io::FileRole> reads{};
   /// The matrix the command reads; nullptr when it reads none (generate).
   const InputSettings* input = nullptr;
-  /// Whether SIGTERM, SIGINT and SIGUSR1 are noted for the command to act on (checkpoints)
-  /// rather than ending it; they are installed before the input is read.
-  bool interruptible = false;
   /// The command's checks of the input's shape and of its settings against the ranks (k fits,
   /// the model matches, the groups divide the ranks). Collective: it agrees on its failures
   /// (Communicator::run_agreed).
@@ -55,7 +49,6 @@ struct PreambleRequest {
 /// What the preamble settled.
 struct Preamble {
   int threads = 1;
-  std::unique_ptr<const InterruptHandlers> interrupt_handlers;
   io::InputPlan input;              // empty when the command reads no matrix
   double inspection_seconds = 0.0;  // spent inspecting the input's file
 };
@@ -63,6 +56,13 @@ struct Preamble {
 /// Runs the steps `request` asks for, in order. Collective; every failure is agreed and thrown
 /// on every rank as AgreedError.
 Preamble run_preamble(Communicator& comm, const PreambleRequest& request);
+
+/// For the commands that keep no state to resume from (generate, convert, project, survey):
+/// throws Interrupted on every rank when a stop signal (SIGTERM, SIGINT, SIGUSR1) reached
+/// any rank since the preamble installed the handlers, saying that `outputs` were not
+/// written. Collective; called between the command's steps and once its output's contents
+/// are written (io::OutputFinish::stop_check), so that a stop leaves no partial file.
+void stop_if_signalled(Communicator& comm, const std::string& outputs);
 
 /// This rank's rows of the input, as the readers split them (io::read_input), checked finite
 /// and non-negative: for the commands that read V without factorizing it (load_matrix does

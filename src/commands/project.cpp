@@ -189,7 +189,10 @@ void run_projection(Communicator& comm, const ProjectOptions& options, std::ostr
   const Index k = projection.model.k();
   const bool by_columns = options.axis == "columns";
   const io::LocalInput local = read_checked_rows(comm, plan);
+  const auto stop_check = [&] { stop_if_signalled(comm, options.output); };
+  stop_check();
   const Factors result = project(comm, options, projection, local);
+  stop_check();
   const std::vector<io::Attribute> attributes{
       {"model", options.model},
       {"input", options.input},
@@ -200,7 +203,8 @@ void run_projection(Communicator& comm, const ProjectOptions& options, std::ostr
       {"version", std::string(MPINMF_VERSION)},
       {"command_line", options.command_line},
   };
-  io::write_factor_file(comm, options.output, result, local.rows, plan.rows, {}, attributes);
+  io::write_factor_file(comm, options.output, result, local.rows, plan.rows, {}, attributes,
+                        {.stop_check = stop_check});
   if (comm.is_root()) {
     out << "mpinmf project: " << (by_columns ? "H' " : "W'' ")
         << (by_columns ? std::to_string(k) + " × " + std::to_string(plan.columns)

@@ -14,6 +14,7 @@
 
 #include "analysis/consensus.hpp"
 #include "commands/preamble.hpp"
+#include "core/interrupt.hpp"
 #include "engine/factorization.hpp"
 #include "engine/preflight.hpp"
 #include "io/output_file.hpp"
@@ -402,6 +403,11 @@ void keep_if_best(BestRestart& kept, const EngineResult& result, Factors& factor
   }
 }
 
+/// The survey's files, as a stop names them.
+std::string survey_outputs(const Survey& survey) {
+  return survey.options.output + " and " + survey.table_path;
+}
+
 void print_restart(std::ostream& out, const Survey& survey, const Task& task,
                    const EngineResult& result, double start) {
   if (survey.world.is_root()) {
@@ -419,8 +425,13 @@ void run_restart(Survey& survey, std::size_t t, Restarts& restarts, double start
   const Task& task = survey.tasks[t];
   Factors factors = starting_factors(survey.group, restarts.V, task.k, options.init,
                                      restart_seed(options.seed, task.k, task.restart));
+  LoopHooks hooks;
+  hooks.stop_requested = [] { return interrupt_signal().has_value(); };
   const EngineResult result =
-      factorize_matrix(survey.group, restarts.V, options.rule, options.stopping, factors);
+      factorize_matrix(survey.group, restarts.V, options.rule, options.stopping, factors, hooks);
+  if (result.stop_reason == StopReason::interrupted) {
+    throw Interrupted("");  // the group agreed on it; the world does in run_restarts
+  }
   const std::vector<std::int64_t> labels = sampled_labels(factors.H, survey.sampled);
   if (survey.group.is_root()) {
     restarts.table.record(t, result, labels);
@@ -444,8 +455,11 @@ void run_restarts(Survey& survey, Restarts& restarts, double start, std::ostream
     }
   } catch (const AgreedError& error) {
     failure = LocalFailure{error.what(), 0};
+  } catch (const Interrupted&) {
+    // The group stopped its restart on a signal; the world agrees on the stop below.
   }
   survey.world.agree(failure);
+  stop_if_signalled(survey.world, survey_outputs(survey));
   restarts.table.sum_over(survey.world);
 }
 
@@ -664,43 +678,23 @@ void write_survey_layout(const Survey& survey, const Restarts& restarts,
   write_survey_attributes(survey, results.suggestion, file);
 }
 
-void rename_table_into_place(const Survey& survey, const std::string& table_partial) {
-  survey.world.run_agreed([&] {
-    if (survey.world.is_root()) {
-      try {
-        io::rename_into_place(table_partial, survey.table_path);
-      } catch (const Error& error) {
-        std::filesystem::remove(table_partial);
-        std::filesystem::remove(survey.options.output);
-        throw Error(std::string(error.what()) + " (the survey table)");
-      }
-    }
-  });
-}
-
 void write_survey(const Survey& survey, const Restarts& restarts, const SurveyResults& results) {
   Communicator& world = survey.world;
-  const bool root = world.is_root();
-  // The table first, under a temporary name; the HDF5 file appears whole (or not at all),
-  // then the table is renamed beside it. A failure at any step leaves neither.
+  // The table first, under a temporary name; the HDF5 file is written whole, then the table
+  // and the file are renamed into place (io::OutputFinish's companion). A failure at any step
+  // leaves both as they were.
   const std::string table_partial = survey.table_path + ".partial";
   world.run_agreed([&] {
-    if (root) {
+    if (world.is_root()) {
       write_text_file(table_partial, survey_tsv(results.rows));
     }
   });
-  try {
-    io::write_output_file(
-        world, survey.options.output,
-        [&](hid_t file) { write_survey_layout(survey, restarts, results, file); },
-        io::read_labels(world, survey.plan));
-  } catch (const AgreedError&) {
-    if (root) {
-      std::filesystem::remove(table_partial);
-    }
-    throw;
-  }
-  rename_table_into_place(survey, table_partial);
+  io::write_output_file(world, survey.options.output,
+                        [&](hid_t file) { write_survey_layout(survey, restarts, results, file); },
+                        {.labels = io::read_labels(world, survey.plan),
+                         .stop_check = [&] { stop_if_signalled(world, survey_outputs(survey)); },
+                         .companion_temporary = table_partial,
+                         .companion_path = survey.table_path});
 }
 
 void print_survey_end(std::ostream& out, const Survey& survey, const SurveyResults& results,

@@ -10,9 +10,10 @@ namespace mpinmf {
 namespace {
 
 constexpr std::pair<std::string_view, FaultPoint> kPointNames[] = {
-    {"read", FaultPoint::read},   {"alloc", FaultPoint::alloc},
-    {"nan", FaultPoint::nan},     {"kill", FaultPoint::kill},
-    {"write", FaultPoint::write}, {"checkpoint-crash", FaultPoint::checkpoint_crash},
+    {"read", FaultPoint::read},     {"alloc", FaultPoint::alloc},
+    {"nan", FaultPoint::nan},       {"kill", FaultPoint::kill},
+    {"write", FaultPoint::write},   {"checkpoint-crash", FaultPoint::checkpoint_crash},
+    {"signal", FaultPoint::signal},
 };
 
 int parse_count(std::string_view text, std::string_view what, std::string_view whole) {
@@ -74,6 +75,12 @@ bool fault_planned(FaultPoint point, int rank, int iteration) {
   const std::optional<PlannedFault>& fault = planned_fault();
   return fault && fault->point == point && fault->rank == rank &&
          (!fault->iteration || *fault->iteration == iteration);
+}
+
+void signal_if_planned(FaultPoint point, int rank) {
+  if (fault_planned(point, rank)) {
+    std::raise(SIGUSR1);
+  }
 }
 
 void kill_if_planned(FaultPoint point, int rank, int iteration) {

@@ -12,6 +12,8 @@
 //   write       the rank's write of the output (or a checkpoint) fails
 //   checkpoint-crash  the rank is killed while the checkpoint of the given iteration is
 //               being written (its data sent, the file not yet closed and renamed)
+//   signal      the rank receives SIGUSR1 once it has created the temporary file of an
+//               output (as if mpirun forwarded one mid-write)
 //
 // Without an iteration, the fault fires at every iteration (in practice the first).
 
@@ -21,7 +23,7 @@
 
 namespace mpinmf {
 
-enum class FaultPoint { read, alloc, nan, kill, write, checkpoint_crash };
+enum class FaultPoint { read, alloc, nan, kill, write, checkpoint_crash, signal };
 
 struct PlannedFault {
   FaultPoint point = FaultPoint::read;
@@ -37,6 +39,9 @@ const std::optional<PlannedFault>& planned_fault();
 
 /// Whether `point` should fail now on `rank` (at `iteration`, where the point has one).
 bool fault_planned(FaultPoint point, int rank, int iteration = -1);
+
+/// Sends this process SIGUSR1 when `point` is planned here (its handler, if any, runs).
+void signal_if_planned(FaultPoint point, int rank);
 
 /// Kills this process at once with SIGKILL when `point` is planned here, as a node
 /// failure or the OOM killer would: no handler, no cleanup.

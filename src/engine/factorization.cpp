@@ -1,5 +1,6 @@
 #include "engine/factorization.hpp"
 
+#include <sstream>
 #include <variant>
 
 #include "engine/kl_loop.hpp"
@@ -26,12 +27,25 @@ auto stored_values(const LocalRows& V) {
 
 }  // namespace
 
+std::optional<std::string> magnitude_refusal(double largest) {
+  if (largest == 0.0 || (largest >= kSmallestLargestEntry && largest <= kLargestLargestEntry)) {
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << "its largest entry is " << largest << ", outside " << kSmallestLargestEntry << " to "
+       << kLargestLargestEntry
+       << ", where the sums of squares that measure the fit neither overflow nor underflow; "
+          "scale V by a power of ten into that range (W·H scales with it)";
+  return text.str();
+}
+
 double LoadedMatrix::mean() const {
   return sum / (static_cast<double>(plan.rows) * static_cast<double>(plan.columns));
 }
 
 LoadedMatrix load_matrix(Communicator& comm, const io::InputPlan& plan) {
   LoadedMatrix loaded{plan, io::read_input(comm, plan)};
+  double largest = 0.0;
   std::array<double, 2> totals = std::visit(
       [&](const auto& V) {
         // Sparse rows are validated as they are read; dense ones here.
@@ -40,15 +54,21 @@ LoadedMatrix load_matrix(Communicator& comm, const io::InputPlan& plan) {
         }
         // Summed in double whatever V's precision: ‖V‖² sets every relative error.
         const auto values = stored_values(V);
+        largest = values.size() == 0 ? 0.0 : values.maxCoeff();
         return std::array<double, 2>{values.sum(), values.square().sum()};
       },
       loaded.local.V);
   comm.sum(totals.data(), 2);
   loaded.sum = totals[0];
   loaded.squared_norm = totals[1];
+  largest = comm.max(largest);
   comm.run_agreed([&] {
-    if (loaded.squared_norm == 0.0) {
+    // The largest entry, not ‖V‖², which underflows to 0 for entries below 1e-162.
+    if (largest == 0.0) {
       throw Error(plan.source + ": every entry is zero; there is nothing to factorize");
+    }
+    if (const auto refusal = magnitude_refusal(largest)) {
+      throw Error(plan.source + ": " + *refusal);
     }
   });
   return loaded;

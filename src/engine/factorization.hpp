@@ -3,6 +3,9 @@
 // and checked on a communicator's ranks, and one factorization of it by the rule the
 // settings name.
 
+#include <optional>
+#include <string>
+
 #include "engine/frobenius_loop.hpp"
 #include "engine/loop_control.hpp"
 #include "io/input.hpp"
@@ -30,6 +33,16 @@ LoadedMatrix load_matrix(Communicator& comm, const io::InputPlan& plan);
 /// from `seed`: the same factors whatever the number of ranks. Collective.
 Factors starting_factors(Communicator& comm, const LoadedMatrix& V, Index rank,
                          const std::string& init, std::uint64_t seed);
+
+/// The range V's largest entry must lie in: ‖V‖², the Grams and the objective square
+/// entries and sum up to m·n of them, so beyond 1e±100 they would overflow, or lose every
+/// digit to underflow, long before double's 1e±308.
+inline constexpr double kSmallestLargestEntry = 1e-100;
+inline constexpr double kLargestLargestEntry = 1e100;
+
+/// Why a V whose largest entry is `largest` cannot be factorized as it is (outside the range
+/// above, with what to do); nothing when it can (or when V is all zero: another message).
+std::optional<std::string> magnitude_refusal(double largest);
 
 /// Runs `rule`'s loop (the Frobenius engine, or the KL one) with k = `factors`' rank from
 /// `factors`, updating them. Collective over the ranks that loaded `V`.

@@ -1,6 +1,5 @@
 #include "engine/preflight.hpp"
 
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include "core/bytes.hpp"
 #include "engine/frobenius_loop.hpp"
 #include "engine/loop_control.hpp"
+#include "io/disk_space.hpp"
 #include "kernels/local_products.hpp"
 #include "mpinmf/error.hpp"
 #include "rules/kullback_leibler.hpp"
@@ -467,14 +467,6 @@ std::optional<std::string> disk_shortfall(const std::string& output, std::int64_
          " free; free some space or write elsewhere (--skip-resource-check runs anyway)";
 }
 
-std::optional<std::int64_t> free_disk_bytes(const std::string& folder) {
-  struct statvfs info {};
-  if (statvfs(folder.c_str(), &info) != 0) {
-    return std::nullopt;
-  }
-  return static_cast<std::int64_t>(info.f_bavail) * static_cast<std::int64_t>(info.f_frsize);
-}
-
 void check_disk_space(Communicator& comm, const std::string& output, std::int64_t bytes_needed) {
   comm.run_agreed([&] {
     if (!comm.is_root()) {
@@ -482,11 +474,13 @@ void check_disk_space(Communicator& comm, const std::string& output, std::int64_
     }
     std::error_code error;
     const std::filesystem::path folder = std::filesystem::absolute(output, error).parent_path();
-    const std::optional<std::int64_t> free = free_disk_bytes(folder.string());
+    const std::optional<std::int64_t> free = io::free_disk_bytes(folder.string());
     if (!free) {
       return;  // check_output_path has vouched for the folder; statvfs has nothing to add
     }
-    if (const auto shortfall = disk_shortfall(output, bytes_needed, *free)) {
+    // The write holds io::kCloseReserveBytes back until it closes the file.
+    if (const auto shortfall =
+            disk_shortfall(output, bytes_needed + io::kCloseReserveBytes, *free)) {
       throw Error(*shortfall);
     }
   });

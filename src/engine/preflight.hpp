@@ -136,9 +136,6 @@ std::int64_t factor_file_bytes(Index rows, Index columns, Index components, Inde
 std::optional<std::string> disk_shortfall(const std::string& output, std::int64_t needed,
                                           std::int64_t free);
 
-/// Bytes an unprivileged process may still write in `folder`'s file system.
-std::optional<std::int64_t> free_disk_bytes(const std::string& folder);
-
 /// A collective: rank 0 compares `bytes_needed` (the output, plus anything else to be
 /// written beside it, such as checkpoints) with the free space in the output's folder;
 /// every rank throws the same AgreedError when it does not fit.

@@ -49,7 +49,7 @@ void write_contents(hid_t file, const Communicator& comm, const std::string& pat
 
 void write_factor_file(Communicator& comm, const std::string& path, const Factors& factors,
                        IndexRange rows, Index total_rows, const std::vector<HistoryEntry>& history,
-                       const std::vector<Attribute>& attributes, const Labels& labels) {
+                       const std::vector<Attribute>& attributes, const OutputFinish& finish) {
   write_output_file(
       comm, path,
       [&](hid_t file) {
@@ -60,7 +60,7 @@ void write_factor_file(Communicator& comm, const std::string& path, const Factor
         kill_if_planned(FaultPoint::checkpoint_crash, comm.rank(),
                         history.empty() ? -1 : history.back().iteration);
       },
-      labels);
+      finish);
 }
 
 Factors read_factor_file(const Communicator& comm, const std::string& path, IndexRange rows,

@@ -19,11 +19,11 @@ inline constexpr const char* kHistoryColumns =
 
 /// Writes the factors, with W's rows split as `rows` over the ranks (m rows in all). A
 /// factor with no columns and an empty history are left out. Collective; errors are
-/// agreed and leave no file behind. `labels` name V's rows (W's rows) and columns (H's
-/// columns).
+/// agreed and leave no file behind. `finish.labels` name V's rows (W's rows) and columns
+/// (H's columns).
 void write_factor_file(Communicator& comm, const std::string& path, const Factors& factors,
                        IndexRange rows, Index total_rows, const std::vector<HistoryEntry>& history,
-                       const std::vector<Attribute>& attributes, const Labels& labels = {});
+                       const std::vector<Attribute>& attributes, const OutputFinish& finish = {});
 
 /// Reads this rank's rows of /W and all of /H from a factor file, checking their shapes
 /// against m×k and k×n (for --init-file). Errors are agreed.

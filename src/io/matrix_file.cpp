@@ -76,7 +76,7 @@ void write_dense(const Communicator& comm, hid_t file, const std::string& path,
 void write_matrix_file(Communicator& comm, const std::string& path, const std::string& name,
                        OutputLayout layout, const LocalInput& local, Index total_rows,
                        Index columns, const std::vector<Attribute>& attributes,
-                       const Labels& labels, const std::function<void(hid_t file)>& more) {
+                       const OutputFinish& finish, const std::function<void(hid_t file)>& more) {
   write_output_file(
       comm, path,
       [&](hid_t file) {
@@ -90,7 +90,7 @@ void write_matrix_file(Communicator& comm, const std::string& path, const std::s
         }
         write_attributes(comm, file, "/", attributes, path);
       },
-      labels);
+      finish);
 }
 
 }  // namespace mpinmf::io

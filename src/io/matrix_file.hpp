@@ -19,12 +19,14 @@ namespace mpinmf::io {
 /// Writes `path` holding the total_rows × columns matrix whose rows `local.rows` this rank
 /// has (the ranks' rows in rank order) at `name` in `layout` (csr or dense; a dense block
 /// written as CSR keeps its nonzero entries, a sparse block written dense is expanded),
-/// `attributes` on the root and `labels` as /row_names and /col_names; `more`, when given,
+/// `attributes` on the root and `finish.labels` as /row_names and /col_names (`finish` as
+/// write_output_file's); `more`, when given,
 /// writes further datasets into the open file (collectively, as write_output_file's
 /// contents). Collective; errors are agreed and leave no file.
 void write_matrix_file(Communicator& comm, const std::string& path, const std::string& name,
                        OutputLayout layout, const LocalInput& local, Index total_rows,
                        Index columns, const std::vector<Attribute>& attributes,
-                       const Labels& labels, const std::function<void(hid_t file)>& more = {});
+                       const OutputFinish& finish,
+                       const std::function<void(hid_t file)>& more = {});
 
 }  // namespace mpinmf::io

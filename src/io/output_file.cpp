@@ -10,9 +10,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <type_traits>
 
 #include "core/fault_injection.hpp"
+#include "io/disk_space.hpp"
 #include "io/file_identity.hpp"
 #include "io/hdf5_handle.hpp"
 #include "mpinmf/error.hpp"
@@ -58,22 +60,24 @@ Handle create_dataset(const Communicator& comm, hid_t file, const std::string& n
     dataset = Handle(H5Dcreate2(file, name.c_str(), type, file_space.get(), links.get(),
                                 H5P_DEFAULT, H5P_DEFAULT),
                      H5Dclose);
-    fail_if(!dataset.valid(), path + ": cannot create dataset " + name);
+    fail_if(!dataset.valid(), path + ": cannot create dataset " + name + full_disk_note(path));
   });
   return dataset;
 }
 
 /// Writes `data` into `selection` of `dataset`, collectively. Agreed; `failure` is the
-/// message when this rank's part fails.
+/// message when this rank's part fails, with the cause added when `path`'s disk is full.
 template <typename T>
 void write_selection(const Communicator& comm, hid_t dataset, hid_t memory_type,
-                     RowSelection& selection, const T* data, const std::string& failure) {
+                     RowSelection& selection, const T* data, const std::string& failure,
+                     const std::string& path) {
   comm.run_agreed([&] {
     const Handle transfer = collective_transfer();
     const bool failed =
         H5Dwrite(dataset, memory_type, selection.memory_space.get(), selection.file_space.get(),
                  transfer.get(), selection.buffer(data)) < 0;
-    fail_if(failed || fault_planned(FaultPoint::write, comm.rank()), failure);
+    fail_if(failed, failure + full_disk_note(path));
+    fail_if(fault_planned(FaultPoint::write, comm.rank()), failure);
   });
 }
 
@@ -89,7 +93,8 @@ void write_range_of(const Communicator& comm, hid_t file, const std::string& nam
   write_selection(comm, dataset.get(), kDouble ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64, selection,
                   values.data(),
                   path + ": cannot write dataset " + name + " (entries " + std::to_string(first) +
-                      " to " + std::to_string(first + count - 1) + ")");
+                      " to " + std::to_string(first + count - 1) + ")",
+                  path);
 }
 
 /// Opens the object (group or dataset) at `object`.
@@ -147,13 +152,29 @@ void write_strings(hid_t file, const std::string& name, const std::vector<std::s
           path + ": cannot write " + name);
 }
 
+/// The bytes HDF5 writes for `labels` as variable-length strings: each name, its heap
+/// object's header and its 16-byte reference in the dataset, rounded up generously.
+std::int64_t label_bytes(const Labels& labels) {
+  const auto bytes = [](std::int64_t sum, const std::string& name) {
+    return sum + static_cast<std::int64_t>(name.size()) + 64;
+  };
+  return std::accumulate(
+      labels.columns.begin(), labels.columns.end(),
+      std::accumulate(labels.rows.begin(), labels.rows.end(), std::int64_t{0}, bytes), bytes);
+}
+
 /// Row and column names go in by rank 0 alone, the collective file closed: parallel HDF5
-/// cannot write variable-length strings collectively.
+/// cannot write variable-length strings collectively. The names are held in HDF5's cache
+/// until the close, so the reserve covers them too.
 void write_labels(const std::string& temporary, const std::string& path, const Labels& labels) {
   if (labels.rows.empty() && labels.columns.empty()) {
     return;
   }
-  const Handle file(H5Fopen(temporary.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+  Handle file;
+  // Declared after the file, so given back before the file closes, on every path.
+  const SpaceReserve reserve(temporary + ".reserve", kCloseReserveBytes + label_bytes(labels),
+                             path);
+  file = Handle(H5Fopen(temporary.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
   fail_if(!file.valid(), temporary + ": cannot reopen to write the names");
   if (!labels.rows.empty()) {
     write_strings(file.get(), "/row_names", labels.rows, path);
@@ -161,6 +182,14 @@ void write_labels(const std::string& temporary, const std::string& path, const L
   if (!labels.columns.empty()) {
     write_strings(file.get(), "/col_names", labels.columns, path);
   }
+}
+
+/// Closes the collective `file` after rank 0 gave back `reserve`, so that the metadata the
+/// close writes finds room; the barrier keeps every rank's close after the release.
+bool close_with_room(Communicator& comm, Handle& file, SpaceReserve& reserve) {
+  reserve.release();
+  comm.barrier();
+  return file.close();
 }
 
 }  // namespace
@@ -189,35 +218,85 @@ void check_output_path(Communicator& comm, const std::string& path, bool overwri
   });
 }
 
+namespace {
+
+/// Rank 0's last step: the companion into place, then the output. A companion that cannot
+/// be renamed leaves both as they were; an output that cannot be renamed takes back the
+/// companion just put in place.
+void rename_both_into_place(const std::string& temporary, const std::string& path,
+                            const OutputFinish& finish) {
+  if (finish.companion_temporary.empty()) {
+    rename_into_place(temporary, path);
+    return;
+  }
+  rename_into_place(finish.companion_temporary, finish.companion_path);
+  try {
+    rename_into_place(temporary, path);
+  } catch (const Error&) {
+    std::error_code ignored;
+    fs::remove(finish.companion_path, ignored);
+    throw;
+  }
+}
+
+}  // namespace
+
 void write_output_file(Communicator& comm, const std::string& path,
-                       const std::function<void(hid_t file)>& contents, const Labels& labels) {
+                       const std::function<void(hid_t file)>& contents,
+                       const OutputFinish& finish) {
   silence_hdf5_errors();
   const std::string temporary = temporary_name(comm, path);
+  Handle file;
+  SpaceReserve reserve;  // rank 0's
+  // Every rank leaves through here alike (the error, or the stop, was agreed), so the
+  // collective close can run.
+  const auto abandon = [&] {
+    if (file.valid()) {
+      close_with_room(comm, file, reserve);
+    }
+    reserve.release();
+    if (comm.is_root()) {
+      std::error_code ignored;
+      fs::remove(temporary, ignored);
+      if (!finish.companion_temporary.empty()) {
+        fs::remove(finish.companion_temporary, ignored);
+      }
+    }
+  };
   try {
-    Handle file;
+    comm.run_agreed([&] {
+      if (comm.is_root()) {
+        reserve = SpaceReserve(temporary + ".reserve", kCloseReserveBytes, path);
+      }
+    });
     comm.run_agreed([&] {
       const Handle access_list = mpi_file_access(comm.handle());
       file = Handle(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access_list.get()),
                     H5Fclose);
       fail_if(!file.valid(), temporary + ": cannot create the output file");
     });
+    signal_if_planned(FaultPoint::signal, comm.rank());
     contents(file.get());
-    comm.run_agreed([&] { fail_if(!file.close(), path + ": closing the output file failed"); });
+    if (finish.stop_check) {
+      finish.stop_check();
+    }
+    const bool closed = close_with_room(comm, file, reserve);
+    comm.run_agreed([&] { fail_if(!closed, path + ": closing the output file failed"); });
     comm.run_agreed([&] {
       if (comm.is_root()) {
-        write_labels(temporary, path, labels);
+        write_labels(temporary, path, finish.labels);
       }
     });
     comm.run_agreed([&] {
       if (comm.is_root()) {
-        rename_into_place(temporary, path);
+        rename_both_into_place(temporary, path, finish);
       }
     });
   } catch (const AgreedError&) {
-    if (comm.is_root()) {
-      std::error_code ignored;
-      fs::remove(temporary, ignored);
-    }
+    abandon();
+    throw;
+  } catch (const Interrupted&) {
+    abandon();
     throw;
   }
 }
@@ -275,7 +354,8 @@ void write_rows(const Communicator& comm, hid_t file, const std::string& name,
       [&] { selection = select_rows(dataset.get(), first_row, block.rows(), block.cols()); });
   write_selection(comm, dataset.get(), H5T_NATIVE_DOUBLE, selection, block.data(),
                   path + ": cannot write dataset " + name + " (rows " + std::to_string(first_row) +
-                      " to " + std::to_string(first_row + block.rows() - 1) + ")");
+                      " to " + std::to_string(first_row + block.rows() - 1) + ")",
+                  path);
 }
 
 void write_range(const Communicator& comm, hid_t file, const std::string& name,

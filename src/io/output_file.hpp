@@ -52,14 +52,31 @@ void rename_into_place(const std::string& temporary, const std::string& path);
 /// naming `what` the file is. Local to the calling rank.
 void write_text_output(const std::string& path, const std::string& text, const std::string& what);
 
+/// What finishes an output besides its contents.
+struct OutputFinish {
+  Labels labels{};
+  /// Called on every rank once the contents are written, the file still open: a command
+  /// that gives its output up on a stop signal throws Interrupted from it on every rank
+  /// alike (commands/preamble: stop_if_signalled), and the partial file is removed.
+  std::function<void()> stop_check{};
+  /// A text file rank 0 wrote beside the output (the survey's table) at
+  /// `companion_temporary`: renamed to `companion_path` just before the output is, so that
+  /// a failed rename of either leaves the files that were there before; removed on failure.
+  std::string companion_temporary{};
+  std::string companion_path{};
+};
+
 /// Creates PATH.partial.HOST-PID (rank 0's host and process id: a name unique to the run) on
 /// every rank (MPI-IO), lets `contents` fill it (every rank calls it with the open file and
-/// must make the same collective calls), closes it, adds
-/// `labels` (rank 0 alone: parallel HDF5 cannot write variable-length strings
-/// collectively) and renames it to `path`. Collective; any failure is agreed, removes the
-/// partial file and leaves what was at `path` before.
+/// must make the same collective calls), runs `finish.stop_check`, closes it, adds the
+/// labels (rank 0 alone: parallel HDF5 cannot write variable-length strings collectively)
+/// and renames it (and the companion) into place. Collective; any failure is agreed,
+/// removes the partial files and leaves what was at `path` before. Rank 0 holds back room
+/// for HDF5's close meanwhile (io/disk_space.hpp), so that a full disk ends in an error,
+/// not in a crash.
 void write_output_file(Communicator& comm, const std::string& path,
-                       const std::function<void(hid_t file)>& contents, const Labels& labels = {});
+                       const std::function<void(hid_t file)>& contents,
+                       const OutputFinish& finish = {});
 
 /// Creates a 2-D float64 dataset `name` (total_rows × columns, missing groups created) and
 /// writes `block`'s rows at `first_row`, collectively; ranks with nothing to write select

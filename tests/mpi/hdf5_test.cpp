@@ -177,7 +177,7 @@ TEST_F(Hdf5Test, MatrixFilesRoundTripFromUnevenRowBlocks) {
       const std::string path = folder + "/matrix.h5";
       io::check_output_path(world, path, true);
       io::write_matrix_file(world, path, "/V", layout, local, m, n,
-                            {{"input", std::string("test")}}, names);
+                            {{"input", std::string("test")}}, {.labels = names});
       EXPECT_FALSE(fs::exists(path + ".partial"));
 
       const io::InputPlan plan = io::inspect_input(world, {path, "/V"});

@@ -231,5 +231,28 @@ TEST(CommandLineParsing, SharedOptionsReadTheSameEverywhere) {
   EXPECT_NE(parse({"survey", "--help"}).message.find("--tol T (=1e-5)"), std::string::npos);
 }
 
+TEST(CommandLineParsing, RefusesWordsNoOptionTakes) {
+  // A value after a switch: `--transpose false` transposed before.
+  const CommandLine switched =
+      parse({"convert", "-i", "in.h5", "-o", "out.h5", "--transpose", "false"});
+  EXPECT_EQ(switched.action, Action::usage_error);
+  EXPECT_NE(switched.message.find("--transpose takes no value"), std::string::npos)
+      << switched.message;
+  const CommandLine stray = parse({"-i", "in.h5", "-k", "3", "-o", "out.h5", "stray"});
+  EXPECT_EQ(stray.action, Action::usage_error);
+  EXPECT_NE(stray.message.find("unexpected word 'stray'"), std::string::npos) << stray.message;
+  // The same commands without the word parse.
+  EXPECT_EQ(parse({"convert", "-i", "in.h5", "-o", "out.h5", "--transpose"}).action, Action::run);
+  EXPECT_EQ(parse({"-i", "in.h5", "-k", "3", "-o", "out.h5"}).action, Action::run);
+}
+
+TEST(CommandLineParsing, NamesAnUnknownSubcommand) {
+  const CommandLine unknown = parse({"frobnicate", "-i", "in.h5"});
+  EXPECT_EQ(unknown.action, Action::usage_error);
+  EXPECT_EQ(unknown.message.find("unknown subcommand 'frobnicate'"), 0U) << unknown.message;
+  EXPECT_NE(unknown.message.find("survey"), std::string::npos) << unknown.message;
+  EXPECT_NE(parse({"surve"}).message.find("did you mean survey?"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mpinmf

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/bytes.hpp"
+#include "io/disk_space.hpp"
 #include "rules/registry.hpp"
 
 namespace mpinmf {
@@ -365,8 +366,8 @@ TEST(DiskShortfall, SaysWhatTheOutputNeedsAndWhatIsFree) {
 }
 
 TEST(FreeDiskBytes, ReadsAFolderAndNothingForAMissingOne) {
-  EXPECT_GT(free_disk_bytes("/tmp").value_or(0), 0);
-  EXPECT_FALSE(free_disk_bytes("/no/such/folder").has_value());
+  EXPECT_GT(io::free_disk_bytes("/tmp").value_or(0), 0);
+  EXPECT_FALSE(io::free_disk_bytes("/no/such/folder").has_value());
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "engine/factorization.hpp"
+
 namespace mpinmf {
 namespace {
 
@@ -31,6 +33,17 @@ TEST(FirstInvalidEntry, RefusesInfinity) {
   const auto failure = io::first_invalid_entry(block, 0, 2, "x");
   ASSERT_TRUE(failure.has_value());
   EXPECT_NE(failure->message.find("inf"), std::string::npos);
+}
+
+TEST(MagnitudeRefusal, NamesTheRangeOutsideIt) {
+  for (const double largest : {1e-300, 1e-200, 1e-101, 1e101, 1e200, 1e300}) {
+    const auto refusal = magnitude_refusal(largest);
+    ASSERT_TRUE(refusal.has_value()) << largest;
+    EXPECT_NE(refusal->find("outside 1e-100 to 1e+100"), std::string::npos) << *refusal;
+  }
+  for (const double largest : {0.0, 1e-100, 1e-50, 1.0, 1e50, 1e100}) {
+    EXPECT_FALSE(magnitude_refusal(largest).has_value()) << largest;
+  }
 }
 
 }  // namespace
