@@ -6,6 +6,8 @@
 
 namespace mpinmf {
 
+// An Eigen::Ref is a view: passing it on by value copies a pointer, not the matrix.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
 void anls_bpp_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
                      const Eigen::Ref<const Matrix>& product, const Penalty& penalty) {
   const OwnLoopsHaveTheCores cores;  // the solver shares its columns among the threads

@@ -74,7 +74,7 @@ void ratio_in_place(const Value* v, double* wh, Index count, double delta, KlSum
     const Index size = std::min(kElementChunk, count - first);
     const Eigen::Map<const Eigen::Array<Value, Eigen::Dynamic, 1>> V_chunk(v + first, size);
     Eigen::Map<Eigen::ArrayXd> WH(wh + first, size);
-    const auto V = V_chunk.template cast<double>();
+    const auto& V = V_chunk.template cast<double>();
     if constexpr (kind != Sums::none) {
       constexpr double kTiny = std::numeric_limits<double>::min();
       Eigen::Map<Eigen::ArrayXd> log_ratio(scratch, size);

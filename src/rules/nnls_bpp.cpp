@@ -366,10 +366,11 @@ Eigen::Map<PassiveSets> passive_sets_of(SolverMemory& memory, Index k, Index col
   return {memory.passive_sets.data(), k, columns};
 }
 
-BlockPrincipalPivoting::BlockPrincipalPivoting(const Matrix& gram,
-                                               const Eigen::Ref<const Matrix>& product,
-                                               Eigen::Ref<Matrix> result, bool warm,
-                                               SolverMemory& memory)
+// An Eigen::Ref is a view: passing it on by value copies a pointer, not the matrix.
+BlockPrincipalPivoting::BlockPrincipalPivoting(
+    const Matrix& gram, const Eigen::Ref<const Matrix>& product,
+    // NOLINTNEXTLINE(performance-unnecessary-value-param)
+    Eigen::Ref<Matrix> result, bool warm, SolverMemory& memory)
     : gram_(gram),
       product_(product),
       k_(gram.rows()),
@@ -885,7 +886,7 @@ Matrix nnls_block_principal_pivoting(const Matrix& gram, const Eigen::Ref<const 
 }
 
 // An Eigen::Ref is a view: passing it on by value copies a pointer, not the matrix.
-// NOLINTNEXTLINE(performance-unnecessary-value-param)
+// NOLINTBEGIN(performance-unnecessary-value-param)
 void nnls_block_principal_pivoting_in_place(const Matrix& gram,
                                             const Eigen::Ref<const Matrix>& product,
                                             Eigen::Ref<Matrix> x, NnlsBppReport* report) {
@@ -895,5 +896,6 @@ void nnls_block_principal_pivoting_in_place(const Matrix& gram,
   }
   BlockPrincipalPivoting(gram, product, x, true, solver_memory()).solve(report);
 }
+// NOLINTEND(performance-unnecessary-value-param)
 
 }  // namespace mpinmf

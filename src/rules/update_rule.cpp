@@ -23,8 +23,10 @@ void UpdateRule::update(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
   thread_local Matrix widened_gram;
   auto widened_product =
       scratch_matrix<Matrix, struct WidenedProduct>(product.rows(), product.cols());
+  // cppcheck-suppress redundantInitialization
   widened = factor.cast<double>();
   widened_gram = gram.cast<double>();
+  // cppcheck-suppress redundantInitialization
   widened_product = product.cast<double>();
   update(widened, widened_gram, widened_product, penalty);
   factor = widened.cast<float>();
