@@ -54,15 +54,20 @@ def make_problem(folder, name, rows, columns, density, k):
     return path
 
 
-def bound(ranks, threads, rows, columns, density, k, precision="double"):
+def bound(ranks, threads, rows, columns, density, k, precision="double", kind="pair"):
+    """Seconds of the products one iteration is bound by, measured now: the two that read V
+    (kind "pair", the Frobenius rules) or the Kullback–Leibler rule's four and its element-wise
+    pass (kind "kl"); mpinmf_spmm_pair for sparse V, mpinmf_gemm_pair for dense."""
     if density < 1.0:
         out = mpirun(ranks, [os.path.join(BUILD, "mpinmf_spmm_pair"), rows, columns, density, k,
-                             5, threads])
+                             5, threads, kind])
         key = "spmm_pair_seconds"
     else:
         out = mpirun(ranks, [os.path.join(BUILD, "mpinmf_gemm_pair"), rows, columns, k, 5,
-                             threads, precision])
+                             threads, precision, kind])
         key = "gemm_pair_seconds"
+    if kind == "kl":
+        key = "kl_bound_seconds"
     words = out.split()
     return float(words[words.index(key) + 1])
 

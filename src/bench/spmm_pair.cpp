@@ -6,9 +6,14 @@
 // round(DENSITY × COLUMNS) distinct random columns and values in (0, 1], as
 // scripts/make_sparse_matrix.py writes them.
 //
-// Usage: mpirun -np P mpinmf_spmm_pair ROWS COLUMNS DENSITY K [REPEATS] [THREADS]
+// With `kl`, the Kullback–Leibler rule's bound instead: its four products at V's nonzeros,
+// WH there twice (a k-term dot product per nonzero, the rows shared among the threads), Wᵀ X
+// and X Hᵀ by the engine's kernels on X, a CSR matrix with V's nonzeros, and one element-wise
+// pass over them (X = V ⊘ (WH + δ)).
+//
+// Usage: mpirun -np P mpinmf_spmm_pair ROWS COLUMNS DENSITY K [REPEATS] [THREADS] [pair|kl]
 // Prints the median over repeats of the slowest rank's seconds for the pair, and for each
-// product alone.
+// product alone (or KL's bound).
 
 #include <mpi.h>
 
@@ -55,11 +60,60 @@ mpinmf::SparseRowMatrix random_rows(Index rows, Index columns, Index per_row, st
                                                    indices.data(), values.data());
 }
 
+/// X's values = (W H) at X's nonzeros, X's rows shared among the threads.
+void wh_at_nonzeros(const mpinmf::RowMatrix& W, const mpinmf::Matrix& H,
+                    mpinmf::SparseRowMatrix& X) {
+  const Index k = H.rows();
+  const std::int64_t* pointers = X.outerIndexPtr();
+  const std::int64_t* columns = X.innerIndexPtr();
+  double* values = X.valuePtr();
+#pragma omp parallel for schedule(dynamic, 1024)
+  for (Index i = 0; i < X.rows(); ++i) {
+    const double* w_row = W.data() + i * k;
+    for (std::int64_t p = pointers[i]; p < pointers[i + 1]; ++p) {
+      const double* h_column = H.data() + columns[p] * k;
+      double dot = 0.0;
+#pragma omp simd reduction(+ : dot)
+      for (Index c = 0; c < k; ++c) {
+        dot += w_row[c] * h_column[c];
+      }
+      values[p] = dot;
+    }
+  }
+}
+
+/// KL's bound on `V` (see above): the median over `repeats` of the slowest rank's seconds.
+double time_kl_bound(const mpinmf::SparseRowMatrix& V, const mpinmf::RowMatrix& W,
+                     const mpinmf::Matrix& H, int repeats) {
+  mpinmf::SparseRowMatrix X = V;
+  mpinmf::RowMatrix XHt(V.rows(), H.rows());
+  mpinmf::Matrix WtX(H.rows(), V.cols());
+  mpinmf::LocalProducts<mpinmf::SparseRowMatrix> products(X);
+  const Eigen::Map<const Eigen::ArrayXd> v(V.valuePtr(), V.nonZeros());
+  Eigen::Map<Eigen::ArrayXd> x(X.valuePtr(), X.nonZeros());
+  const double seconds = mpinmf::bench::median_of_slowest(repeats, [&] {
+    wh_at_nonzeros(W, H, X);
+#pragma omp parallel for schedule(static)
+    for (Index first = 0; first < X.nonZeros(); first += 4096) {
+      const Index count = std::min<Index>(4096, X.nonZeros() - first);
+      x.segment(first, count) = v.segment(first, count) / (x.segment(first, count) + 1e-16);
+    }
+    products.w_transposed_times(W, WtX);
+    wh_at_nonzeros(W, H, X);
+    products.times_h_transposed(H, XHt);
+  });
+  if (!(WtX.sum() + XHt.sum() > 0)) {
+    std::cerr << "mpinmf_spmm_pair: the products came out zero\n";
+  }
+  return seconds;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const auto world = mpinmf::bench::start(
-      argc, argv, 5, "usage: mpinmf_spmm_pair ROWS COLUMNS DENSITY K [REPEATS] [THREADS]");
+      argc, argv, 5,
+      "usage: mpinmf_spmm_pair ROWS COLUMNS DENSITY K [REPEATS] [THREADS] [pair|kl]");
   if (!world) {
     return 2;
   }
@@ -71,6 +125,7 @@ int main(int argc, char** argv) {
   const Index k = std::atol(argv[4]);
   const int repeats = argc > 5 ? std::atoi(argv[5]) : 5;
   const int requested_threads = argc > 6 ? std::atoi(argv[6]) : 0;
+  const bool kl = argc > 7 && std::string(argv[7]) == "kl";
 
   const int threads = mpinmf::threads_for_rank(
       requested_threads, mpinmf::Communicator(MPI_COMM_WORLD).ranks_on_node());
@@ -82,6 +137,14 @@ int main(int argc, char** argv) {
       random_rows(rows.size(), n, per_row, 0x5eed0000ULL + static_cast<std::uint64_t>(rank));
   const mpinmf::RowMatrix W = mpinmf::RowMatrix::Random(rows.size(), k).cwiseAbs();
   const mpinmf::Matrix H = mpinmf::Matrix::Random(k, n).cwiseAbs();
+  if (kl) {
+    const double seconds = time_kl_bound(V, W, H, repeats);
+    if (rank == 0) {
+      std::cout << "kl_bound_seconds " << seconds << " threads " << threads << "\n";
+    }
+    MPI_Finalize();
+    return 0;
+  }
   mpinmf::RowMatrix VHt(rows.size(), k);
   mpinmf::Matrix WtV(k, n);
   mpinmf::LocalProducts<mpinmf::SparseRowMatrix> products(V);

@@ -7,9 +7,11 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "core/partition.hpp"
 #include "core/resources.hpp"
+#include "mpinmf/types.hpp"
 
 namespace mpinmf {
 
@@ -35,6 +37,45 @@ void for_each_thread_share(Index extent, Part part) {
     omp_set_num_threads(1);  // this thread's own setting, for loops nested in `part`
     part(share, even_block(extent, shares, share));
   }
+}
+
+/// Runs `body(i)` for each i in [0, count): on the rank's threads, `chunk` items at a time
+/// dealt out in turn (so that a thread gets the same items every call, and the scratch memory
+/// it keeps, core/scratch.hpp, has the sizes it needs from the first), where it has several
+/// threads and more than one chunk; otherwise on the calling thread alone. An OpenMP region
+/// of one thread still costs a team, which libgomp allocates and frees every time: more than
+/// small work is worth, and an allocation in every iteration (tests/allocation).
+template <typename Body>
+void parallel_for_each_index(Index count, Index chunk, Body body) {
+  if (omp_get_max_threads() == 1 || count <= chunk) {
+    for (Index i = 0; i < count; ++i) {
+      body(i);
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static, chunk)
+  for (Index i = 0; i < count; ++i) {
+    body(i);
+  }
+}
+
+/// out = first + the partials, added in thread order (so that a thread count gives the same
+/// sums every run), columns shared among the threads. `first` (the first thread's partial)
+/// may be `out` itself. Wᵀ V split by rows, sparse and dense, and the KL rule's Wᵀ(V ⊘ WH) end
+/// here.
+template <typename First, typename Partial, typename Scalar>
+void add_thread_partials(First& first, const std::vector<Partial>& partials,
+                         ColumnsOf<Scalar>& out) {
+  const bool in_place = static_cast<const void*>(&first) == static_cast<const void*>(&out);
+  for_each_thread_share(out.cols(), [&](int /*share*/, IndexRange columns) {
+    auto sum = first.middleCols(columns.begin, columns.size());
+    std::for_each(partials.begin(), partials.end(), [&](const Partial& partial) {
+      sum += partial.middleCols(columns.begin, columns.size());
+    });
+    if (!in_place) {
+      out.middleCols(columns.begin, columns.size()) = sum;
+    }
+  });
 }
 
 }  // namespace mpinmf

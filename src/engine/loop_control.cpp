@@ -98,13 +98,14 @@ std::optional<LocalFailure> first_non_finite(const Eigen::Ref<const Matrix>& fac
 }  // namespace
 
 void require_finite(const Communicator& comm, double agreed_value, const RowMatrix& W,
-                    const Eigen::Ref<const Matrix>& own_H, int iteration, const std::string& hint) {
+                    const Eigen::Ref<const Matrix>& own_H, int iteration, std::string_view hint) {
   if (std::isfinite(agreed_value)) {
     return;
   }
   // The value is the same on every rank, so every rank comes here together. H's columns
   // reach every rank's W within the iteration, so a non-finite H names its origin first.
-  const std::string when = " after iteration " + std::to_string(iteration) + "; " + hint;
+  const std::string when =
+      " after iteration " + std::to_string(iteration) + "; " + std::string(hint);
   std::optional<LocalFailure> local =
       first_non_finite(own_H, "H", "component", "column of this rank's block", 0);
   if (!local) {
@@ -118,8 +119,7 @@ void require_finite(const Communicator& comm, double agreed_value, const RowMatr
 }
 
 void require_finite(const Communicator& comm, double agreed_value, const RowMatrixF& W,
-                    const Eigen::Ref<const MatrixF>& own_H, int iteration,
-                    const std::string& hint) {
+                    const Eigen::Ref<const MatrixF>& own_H, int iteration, std::string_view hint) {
   if (std::isfinite(agreed_value)) {
     return;
   }

@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/loop_state.hpp"
@@ -78,9 +79,9 @@ std::optional<StopReason> stop_reason(const StoppingCriteria& stopping, double p
 /// naming the first rank whose own rows of W or own columns of H hold the non-finite
 /// value. Collective only when the value is not finite, which every rank sees alike.
 void require_finite(const Communicator& comm, double agreed_value, const RowMatrix& W,
-                    const Eigen::Ref<const Matrix>& own_H, int iteration, const std::string& hint);
+                    const Eigen::Ref<const Matrix>& own_H, int iteration, std::string_view hint);
 /// The same for the loop's float factors (V held in single precision).
 void require_finite(const Communicator& comm, double agreed_value, const RowMatrixF& W,
-                    const Eigen::Ref<const MatrixF>& own_H, int iteration, const std::string& hint);
+                    const Eigen::Ref<const MatrixF>& own_H, int iteration, std::string_view hint);
 
 }  // namespace mpinmf

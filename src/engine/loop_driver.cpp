@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/fault_injection.hpp"
@@ -16,6 +17,12 @@ EngineResult drive_loop(const Communicator& comm, LoopSteps& steps, Factors& fac
   auto seconds = [&] { return MPI_Wtime() - start; };
   EngineResult result;
   result.history = from.history;
+  // An entry an iteration, room made before the loop so that it does not allocate in it
+  // (past kReservedEntries, growth is amortized).
+  constexpr int kReservedEntries = 10000;
+  result.history.reserve(
+      result.history.size() +
+      static_cast<std::size_t>(std::clamp(stopping.max_iterations, 0, kReservedEntries)) + 1);
   result.gradient_at_start = from.gradient_at_start;
   auto report = [&](const HistoryEntry& entry) {
     if (hooks.on_iteration) {

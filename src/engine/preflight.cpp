@@ -92,13 +92,17 @@ std::int64_t frobenius_loop_bytes(const Workload& workload, Index rows_here, Ind
   return held + passing;
 }
 
-/// The Kullback–Leibler loop (engine/kl_loop.cpp): Wᵀ(V ⊘ WH) in full and its own columns, the
-/// W numerator (m_p × k), and WH and V ⊘ WH a block of rows at a time.
+/// The Kullback–Leibler loop (engine/kl_loop.cpp, rules/kullback_leibler): Wᵀ(V ⊘ WH) in full
+/// and its own columns, the W numerator (m_p × k), and per thread a block of WH (dense: a
+/// block of rows; sparse: at most a row, counted as one) and, but for the first thread, a
+/// k × n partial of Wᵀ(V ⊘ WH).
 std::int64_t kl_loop_bytes(const Workload& workload, Index rows_here, Index own_columns) {
   const Index k = workload.components;
   const Index n = workload.columns;
+  const Index threads = std::max(1, workload.threads);
   const Index block_rows = std::min(rows_here, kl_block_rows(n));
-  return doubles(k * n + k * own_columns + rows_here * k + 2 * block_rows * n);
+  return doubles(k * n + k * own_columns + rows_here * k + threads * block_rows * n +
+                 (threads - 1) * k * n);
 }
 
 /// The distributed randomized SVD and the NNDSVD pairs built from it (starts/nndsvd.cpp), with

@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/scratch.hpp"
 #include "core/thread_shares.hpp"
 #include "mpinmf/types.hpp"
 
@@ -36,27 +37,29 @@ void form_gram_in_shares(const Eigen::MatrixBase<Wide>& X, Eigen::Ref<Matrix> gr
   using Scalar = typename Wide::Scalar;
   const Eigen::Ref<const ColumnsOf<Scalar>> columns_of_x(X);
   const Index k = X.rows();
-  std::vector<Matrix> share_grams(static_cast<std::size_t>(thread_shares(X.cols())), Matrix(k, k));
+  // The shares' Grams side by side, in memory kept from call to call (core/scratch.hpp).
+  const int shares = thread_shares(X.cols());
+  auto share_grams = scratch_matrix<Matrix, struct ShareGrams>(k, k * shares);
   for_each_thread_share(X.cols(), [&](int share, IndexRange columns) {
-    Matrix& share_gram = share_grams[static_cast<std::size_t>(share)];
+    auto share_gram = share_grams.middleCols(share * k, k);
     if constexpr (std::is_same_v<Scalar, double>) {
       form_gram(columns_of_x.middleCols(columns.begin, columns.size()), share_gram);
     } else {
       share_gram.setZero();
-      Eigen::MatrixXf block_gram(k, k);
+      auto block_gram = scratch_matrix<Eigen::MatrixXf, struct FloatBlockGram>(k, k);
       for (Index first = columns.begin; first < columns.end; first += kFloatGramColumns) {
         const Index count = std::min(kFloatGramColumns, columns.end - first);
         block_gram.setZero();
-        block_gram.selfadjointView<Eigen::Lower>().rankUpdate(
+        block_gram.template selfadjointView<Eigen::Lower>().rankUpdate(
             columns_of_x.middleCols(first, count));
-        share_gram.triangularView<Eigen::Lower>() += block_gram.cast<double>();
+        share_gram.template triangularView<Eigen::Lower>() += block_gram.template cast<double>();
       }
-      share_gram.triangularView<Eigen::StrictlyUpper>() = share_gram.transpose();
+      share_gram.template triangularView<Eigen::StrictlyUpper>() = share_gram.transpose();
     }
   });
-  gram = share_grams.front();
-  for (std::size_t share = 1; share < share_grams.size(); ++share) {
-    gram += share_grams[share];
+  gram = share_grams.leftCols(k);
+  for (int share = 1; share < shares; ++share) {
+    gram += share_grams.middleCols(share * k, k);
   }
 }
 

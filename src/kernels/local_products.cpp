@@ -198,29 +198,10 @@ void product_times_h_transposed(const CsrOf<Scalar>& V, const ColumnsOf<Scalar>&
   // Chunks of rows handed out as threads come free: row lengths vary, rows per thread not.
   constexpr Index kRowsPerChunk = 1024;
   const Index chunks = (V.rows() + kRowsPerChunk - 1) / kRowsPerChunk;
-#pragma omp parallel for schedule(dynamic, 1)
-  for (Index chunk = 0; chunk < chunks; ++chunk) {
+  parallel_for_each_index(chunks, 1, [&](Index chunk) {
     const Index first = chunk * kRowsPerChunk;
     const Index last = std::min(V.rows(), first + kRowsPerChunk);
     rows_times_h_transposed_cloned(arrays, first, last, H.data(), H.rows(), out.data());
-  }
-}
-
-/// out = first + the partials, added in thread order (so that a thread count gives the same
-/// sums every run), columns shared among the threads. `first` (the first thread's partial)
-/// may be `out` itself. Wᵀ V split by rows, sparse and dense, ends here.
-template <typename First, typename Partial, typename Scalar>
-void add_thread_partials(First& first, const std::vector<Partial>& partials,
-                         ColumnsOf<Scalar>& out) {
-  const bool in_place = static_cast<const void*>(&first) == static_cast<const void*>(&out);
-  for_each_thread_share(out.cols(), [&](int /*share*/, IndexRange columns) {
-    auto sum = first.middleCols(columns.begin, columns.size());
-    std::for_each(partials.begin(), partials.end(), [&](const Partial& partial) {
-      sum += partial.middleCols(columns.begin, columns.size());
-    });
-    if (!in_place) {
-      out.middleCols(columns.begin, columns.size()) = sum;
-    }
   });
 }
 
@@ -234,8 +215,7 @@ void product_w_transposed_times_by_rows(const CsrOf<Scalar>& V, const RowsOf<Sca
   const auto parts = static_cast<int>(split.boundaries.size()) - 1;
   partials.resize(static_cast<std::size_t>(parts - 1));
   const CsrArrays<Scalar> arrays = arrays_of(V);
-#pragma omp parallel for schedule(static, 1)
-  for (int part = 0; part < parts; ++part) {
+  parallel_for_each_index(parts, 1, [&](Index part) {
     ColumnsOf<Scalar>& target = part == 0 ? out : partials[static_cast<std::size_t>(part - 1)];
     target.setZero(k, V.cols());
     const Index first = split.boundaries[static_cast<std::size_t>(part)];
@@ -243,7 +223,7 @@ void product_w_transposed_times_by_rows(const CsrOf<Scalar>& V, const RowsOf<Sca
     const ColumnRange whole_rows{arrays.row_pointer + first, arrays.row_pointer + first + 1};
     add_w_transposed_times_columns_cloned(arrays, last - first, W.data() + first * k, k, whole_rows,
                                           target.data());
-  }
+  });
   add_thread_partials(out, partials, out);
 }
 
@@ -260,13 +240,12 @@ void product_w_transposed_times(const CsrOf<Scalar>& V, const RowsOf<Scalar>& W,
   const CsrArrays<Scalar> arrays = arrays_of(V);
   const auto parts = static_cast<int>(split.boundaries.size()) - 1;
   const Index rows = V.rows();
-#pragma omp parallel for schedule(static, 1)
-  for (int part = 0; part < parts; ++part) {
+  parallel_for_each_index(parts, 1, [&](Index part) {
     const ColumnRange range{
         part == 0 ? arrays.row_pointer : split.row_cuts.data() + (part - 1) * rows,
         part == parts - 1 ? arrays.row_pointer + 1 : split.row_cuts.data() + part * rows};
     add_w_transposed_times_columns_cloned(arrays, rows, W.data(), W.cols(), range, out.data());
-  }
+  });
 }
 
 /// Dense V, V split among the threads (thread_shares.hpp): V Hᵀ by rows, Wᵀ V by V's

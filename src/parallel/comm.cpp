@@ -224,11 +224,18 @@ double Communicator::max(double value) {
 
 BlockCounts block_counts(const std::vector<IndexRange>& blocks, Index items_per_index) {
   BlockCounts result;
-  for (const IndexRange& block : blocks) {
-    result.counts.push_back(to_int(block.size() * items_per_index, "block"));
-    result.displacements.push_back(to_int(block.begin * items_per_index, "block"));
-  }
+  fill_block_counts(blocks, items_per_index, result);
   return result;
+}
+
+void fill_block_counts(const std::vector<IndexRange>& blocks, Index items_per_index,
+                       BlockCounts& layout) {
+  layout.counts.clear();
+  layout.displacements.clear();
+  for (const IndexRange& block : blocks) {
+    layout.counts.push_back(to_int(block.size() * items_per_index, "block"));
+    layout.displacements.push_back(to_int(block.begin * items_per_index, "block"));
+  }
 }
 
 namespace {
@@ -248,7 +255,8 @@ void Communicator::reduce_scatter_columns(const ColumnsOf<Scalar>& local,
                                           ColumnsOf<Scalar>& own_block) {
   const IndexRange mine = column_blocks.at(static_cast<std::size_t>(rank_));
   own_block.resize(local.rows(), mine.size());
-  const BlockCounts layout = block_counts(column_blocks, local.rows());
+  fill_block_counts(column_blocks, local.rows(), layout_);
+  const BlockCounts& layout = layout_;
   CommTimer timer(seconds_, bytes_, static_cast<double>(local.size()) * sizeof(Scalar));
   check(MPI_Reduce_scatter(local.data(), own_block.data(), layout.counts.data(),
                            mpi_type_of<Scalar>(), MPI_SUM, comm_),
@@ -258,7 +266,8 @@ void Communicator::reduce_scatter_columns(const ColumnsOf<Scalar>& local,
 template <typename Scalar>
 void Communicator::allgather_columns(ColumnsOf<Scalar>& matrix,
                                      const std::vector<IndexRange>& column_blocks) {
-  const BlockCounts layout = block_counts(column_blocks, matrix.rows());
+  fill_block_counts(column_blocks, matrix.rows(), layout_);
+  const BlockCounts& layout = layout_;
   CommTimer timer(seconds_, bytes_, static_cast<double>(matrix.size()) * sizeof(Scalar));
   check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, matrix.data(), layout.counts.data(),
                        layout.displacements.data(), mpi_type_of<Scalar>(), comm_),

@@ -56,6 +56,14 @@ class PendingCollective {
   MpiFailureHandler on_failure_;
 };
 
+/// The part a rank owns of each rank's block, as MPI counts and displacements, scaled by
+/// `items_per_index` (k doubles per column of H, for instance).
+struct BlockCounts {
+  std::vector<int> counts;
+  std::vector<int> displacements;
+};
+BlockCounts block_counts(const std::vector<IndexRange>& blocks, Index items_per_index);
+
 class Communicator {
  public:
   /// Wraps, without owning, an existing communicator (MPI_COMM_WORLD, usually), leaving its
@@ -160,14 +168,12 @@ class Communicator {
   int size_ = 1;
   double seconds_ = 0.0;
   double bytes_ = 0.0;
+  BlockCounts layout_;  // the column collectives' counts, refilled in place each call
 };
 
-/// The part a rank owns of each rank's block, as MPI counts and displacements, scaled by
-/// `items_per_index` (k doubles per column of H, for instance).
-struct BlockCounts {
-  std::vector<int> counts;
-  std::vector<int> displacements;
-};
-BlockCounts block_counts(const std::vector<IndexRange>& blocks, Index items_per_index);
+/// block_counts into `layout`, whose vectors keep their memory from call to call (the
+/// loop's collectives run every iteration and must not allocate).
+void fill_block_counts(const std::vector<IndexRange>& blocks, Index items_per_index,
+                       BlockCounts& layout);
 
 }  // namespace mpinmf

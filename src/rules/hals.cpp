@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "core/scratch.hpp"
 #include "core/vector_clones.hpp"
 #include "rules/column_blocks.hpp"
 
@@ -179,8 +180,8 @@ MPINMF_VECTOR_CLONES void sweep_block(float* X, const float* B, Index k, Index c
 /// a block just out of main memory then waits on a cache miss per entry, where reading it in
 /// order lets the hardware prefetch it (the block written fits L1 either way).
 template <typename Scalar>
-void copy_row_major(const Eigen::Ref<const ColumnsOf<Scalar>>& from, RowsOf<Scalar>& to) {
-  to.resize(from.rows(), from.cols());
+void copy_row_major(const Eigen::Ref<const ColumnsOf<Scalar>>& from,
+                    Eigen::Map<RowsOf<Scalar>>& to) {
   for (Index c = 0; c < from.cols(); ++c) {
     for (Index l = 0; l < from.rows(); ++l) {
       to(l, c) = from(l, c);
@@ -193,9 +194,10 @@ void hals_update_of(Eigen::Ref<ColumnsOf<Scalar>> factor, const ColumnsOf<Scalar
                     const Eigen::Ref<const ColumnsOf<Scalar>>& product, const Penalty& penalty,
                     int sweeps, int vector_registers) {
   const Index k = factor.rows();
-  RowsOf<Scalar> X;
-  RowsOf<Scalar> B;
   for_each_column_block(k, factor.cols(), [&](Index first, Index count) {
+    const Index capacity = k * cache_block_columns(k);
+    auto X = scratch_matrix<RowsOf<Scalar>, struct HalsFactorBlock>(k, count, capacity);
+    auto B = scratch_matrix<RowsOf<Scalar>, struct HalsProductBlock>(k, count, capacity);
     copy_row_major<Scalar>(factor.middleCols(first, count), X);
     copy_row_major<Scalar>(product.middleCols(first, count), B);
     sweep_block(X.data(), B.data(), k, count, gram, penalty, sweeps, vector_registers);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/scratch.hpp"
 #include "rules/column_blocks.hpp"
 
 namespace mpinmf {
@@ -16,7 +17,8 @@ void multiplicative_update_of(Eigen::Ref<ColumnsOf<Scalar>> factor, const Column
   const auto l1 = static_cast<Scalar>(penalty.l1);
   const auto l2 = static_cast<Scalar>(penalty.l2);
   const auto shift = static_cast<Scalar>(delta);
-  ColumnsOf<Scalar> denominator_buffer(k, std::min(cache_block_columns(k), factor.cols()));
+  auto denominator_buffer = scratch_matrix<ColumnsOf<Scalar>, struct MultiplicativeDenominator>(
+      k, std::min(cache_block_columns(k), factor.cols()));
   for_each_column_block(k, factor.cols(), [&](Index first, Index count) {
     auto X = factor.middleCols(first, count);
     auto denominator = denominator_buffer.leftCols(count);

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/thread_shares.hpp"
 #include "core/vector_clones.hpp"
 
 namespace mpinmf {
@@ -289,12 +290,32 @@ struct Workspace {
   std::vector<double> solution_block, gradient_block;
 };
 
+/// Everything a call holds besides its result, kept from call to call on the calling thread
+/// (solver_memory()): vectors keep their capacity when refilled, so that the calls ANLS makes
+/// every iteration, on the same sizes, allocate nothing after the first.
+struct SolverMemory {
+  Eigen::Array<bool, Eigen::Dynamic, 1> usable;
+  std::vector<double> product_size;
+  std::vector<std::uint8_t> passive_sets;  // k × c, column-major
+  std::vector<std::uint64_t> keys, hashes;
+  std::vector<ColumnState> states;
+  std::vector<Workspace> workspaces;  // one per thread
+  std::vector<Index> pending, from_face, inside;
+  std::vector<std::pair<Index, Index>> groups;  // [first, last) in pending
+};
+
+SolverMemory& solver_memory() {
+  thread_local SolverMemory memory;
+  return memory;
+}
+
 class BlockPrincipalPivoting {
  public:
+  /// Solves into `result`, which holds the warm start on entry where `warm` says so.
   BlockPrincipalPivoting(const Matrix& gram, const Eigen::Ref<const Matrix>& product,
-                         const Eigen::Ref<const Matrix>* warm_start);
+                         Eigen::Ref<Matrix> result, bool warm, SolverMemory& memory);
 
-  Matrix solve(NnlsBppReport* report);
+  void solve(NnlsBppReport* report);
 
  private:
   void solve_round(std::vector<Index>& pending, std::vector<std::pair<Index, Index>>& groups);
@@ -302,6 +323,13 @@ class BlockPrincipalPivoting {
   void finish_by_active_set(const std::vector<Index>& columns);
   void take_still_infeasible(std::vector<Index>& pending);
   void solve_group(IndexSpan columns, Workspace& work);
+  /// The calling thread's workspace: its number in the team parallel_for_each_index started,
+  /// or the first where that ran the columns on the calling thread alone (which may be a
+  /// thread of an outer team, one whose number is not 0).
+  Workspace& this_threads_workspace() {
+    return workspaces_[workspaces_.size() == 1 ? 0
+                                               : static_cast<std::size_t>(omp_get_thread_num())];
+  }
   bool active_set(Index column, Workspace& work);
   bool start_active_set(Index column, Workspace& work) const;
   void move_to_passive_minimiser(const double* b, Workspace& work) const;
@@ -315,63 +343,101 @@ class BlockPrincipalPivoting {
   const Matrix& gram_;
   const Eigen::Ref<const Matrix>& product_;
   Index k_;
+  SolverMemory& memory_;
   // G_ii = 0 makes the column of A zero: the component changes nothing and stays at zero.
-  Eigen::Array<bool, Eigen::Dynamic, 1> usable_;
+  Eigen::Array<bool, Eigen::Dynamic, 1>& usable_;
   // The sizes against which rounding is judged, per column so that no column's decisions
   // depend on the other columns of the call: ‖b‖∞, and ‖G‖∞ for the G x term.
-  Eigen::RowVectorXd product_size_;
+  std::vector<double>& product_size_;
   double gram_norm_;
 
-  PassiveSets passive_sets_;
-  std::vector<std::uint64_t> keys_, hashes_;
-  std::vector<ColumnState> states_;
+  Eigen::Map<PassiveSets> passive_sets_;
+  std::vector<std::uint64_t>& keys_;
+  std::vector<std::uint64_t>& hashes_;
+  std::vector<ColumnState>& states_;
   bool warm_;
-  Matrix result_;
-  std::vector<Workspace> workspaces_;  // one per thread
+  Eigen::Ref<Matrix> result_;
+  std::vector<Workspace>& workspaces_;
 };
 
-BlockPrincipalPivoting::BlockPrincipalPivoting(const Matrix& gram,
-                                               const Eigen::Ref<const Matrix>& product,
-                                               const Eigen::Ref<const Matrix>* warm_start)
+/// `memory`'s passive sets sized k × c, their old contents kept where they fit.
+Eigen::Map<PassiveSets> passive_sets_of(SolverMemory& memory, Index k, Index columns) {
+  memory.passive_sets.resize(static_cast<std::size_t>(k * columns));
+  return {memory.passive_sets.data(), k, columns};
+}
+
+// An Eigen::Ref is a view: passing it on by value copies a pointer, not the matrix.
+BlockPrincipalPivoting::BlockPrincipalPivoting(
+    const Matrix& gram, const Eigen::Ref<const Matrix>& product,
+    // NOLINTNEXTLINE(performance-unnecessary-value-param)
+    Eigen::Ref<Matrix> result, bool warm, SolverMemory& memory)
     : gram_(gram),
       product_(product),
       k_(gram.rows()),
-      usable_(gram.diagonal().array() > 0.0),
-      product_size_(product.colwise().lpNorm<Eigen::Infinity>()),
+      memory_(memory),
+      usable_(memory.usable),
+      product_size_(memory.product_size),
       gram_norm_(gram.rowwise().lpNorm<1>().lpNorm<Eigen::Infinity>()),
-      passive_sets_(PassiveSets::Zero(k_, product.cols())),
-      keys_(static_cast<std::size_t>(k_)),
-      hashes_(static_cast<std::size_t>(product.cols()), 0),
-      states_(product.cols(), ColumnState{k_ + 1}),
-      warm_(warm_start != nullptr),
-      result_(Matrix::Zero(k_, product.cols())),
-      workspaces_(static_cast<std::size_t>(omp_get_max_threads()), Workspace(k_)) {
+      passive_sets_(passive_sets_of(memory, gram.rows(), product.cols())),
+      keys_(memory.keys),
+      hashes_(memory.hashes),
+      states_(memory.states),
+      warm_(warm),
+      result_(result),
+      workspaces_(memory.workspaces) {
+  usable_ = gram.diagonal().array() > 0.0;
+  product_size_.resize(static_cast<std::size_t>(product.cols()));
+  for (Index j = 0; j < product.cols(); ++j) {
+    product_size_[static_cast<std::size_t>(j)] = product.col(j).lpNorm<Eigen::Infinity>();
+  }
+  passive_sets_.setZero();
+  keys_.resize(static_cast<std::size_t>(k_));
+  hashes_.assign(static_cast<std::size_t>(product.cols()), 0);
+  states_.assign(static_cast<std::size_t>(product.cols()), ColumnState{k_ + 1});
+  const auto threads = static_cast<std::size_t>(omp_get_max_threads());
+  if (workspaces_.size() != threads ||
+      workspaces_.front().diagonal.size() != static_cast<std::size_t>(k_)) {
+    workspaces_.assign(threads, Workspace(k_));
+  }
+  // The lists of columns hold at most all of them: room for that now, so that no call on the
+  // sizes of an earlier one grows them.
+  const auto columns = static_cast<std::size_t>(product.cols());
+  for (Workspace& work : workspaces_) {
+    work.still_infeasible.reserve(columns);
+  }
+  for (std::vector<Index>* list : {&memory.pending, &memory.from_face, &memory.inside}) {
+    list->reserve(columns);
+  }
+  memory.groups.reserve(columns);
   for (Index i = 0; i < k_; ++i) {
     keys_[static_cast<std::size_t>(i)] = variable_key(i);
   }
-  if (warm_start != nullptr) {
-    result_ = *warm_start;  // where the active set starts, for columns on a face (solve())
-    passive_sets_ = (warm_start->array() > 0.0).cast<std::uint8_t>();
-    for (Index i = 0; i < k_; ++i) {
-      if (!usable_(i)) {
-        passive_sets_.row(i).setZero();
-      }
+  if (!warm) {
+    result_.setZero();
+    return;
+  }
+  // The warm start is where the active set starts, for columns on a face (solve()).
+  passive_sets_ = (result_.array() > 0.0).cast<std::uint8_t>();
+  for (Index i = 0; i < k_; ++i) {
+    if (!usable_(i)) {
+      passive_sets_.row(i).setZero();
     }
-    for (Index j = 0; j < product.cols(); ++j) {
-      for (Index i = 0; i < k_; ++i) {
-        if (passive_sets_(i, j) != 0) {
-          hashes_[static_cast<std::size_t>(j)] ^= keys_[static_cast<std::size_t>(i)];
-        }
+  }
+  for (Index j = 0; j < product.cols(); ++j) {
+    for (Index i = 0; i < k_; ++i) {
+      if (passive_sets_(i, j) != 0) {
+        hashes_[static_cast<std::size_t>(j)] ^= keys_[static_cast<std::size_t>(i)];
       }
     }
   }
 }
 
-Matrix BlockPrincipalPivoting::solve(NnlsBppReport* report) {
+void BlockPrincipalPivoting::solve(NnlsBppReport* report) {
   // With no components every column is already solved (and has no passive set to compare).
-  std::vector<Index> pending(k_ > 0 ? product_.cols() : 0);
+  std::vector<Index>& pending = memory_.pending;
+  pending.resize(static_cast<std::size_t>(k_ > 0 ? product_.cols() : 0));
   std::iota(pending.begin(), pending.end(), Index{0});
-  std::vector<std::pair<Index, Index>> groups;  // [first, last) in pending
+  std::vector<std::pair<Index, Index>>& groups = memory_.groups;
 
   if (warm_) {
     // A warm start on a face of x ≥ 0 is the last solution of a nearby problem: its support
@@ -381,12 +447,14 @@ Matrix BlockPrincipalPivoting::solve(NnlsBppReport* report) {
     // inside the orthant (an initial
     // guess) says nothing of the support; block pivoting takes those columns, and those the
     // active set gives back.
-    std::vector<Index> from_face;
-    std::vector<Index> inside;
+    std::vector<Index>& from_face = memory_.from_face;
+    std::vector<Index>& inside = memory_.inside;
+    from_face.clear();
+    inside.clear();
     for (const Index j : pending) {
       (starts_on_face(j) ? from_face : inside).push_back(j);
     }
-    pending.swap(inside);
+    pending.assign(inside.begin(), inside.end());
     finish_by_active_set(from_face);
     take_still_infeasible(pending);
   }
@@ -415,7 +483,6 @@ Matrix BlockPrincipalPivoting::solve(NnlsBppReport* report) {
   for (const Index j : pending) {
     keep_if_better_than_zero(j);
   }
-  return std::move(result_);
 }
 
 bool BlockPrincipalPivoting::starts_on_face(Index column) const {
@@ -430,13 +497,13 @@ bool BlockPrincipalPivoting::starts_on_face(Index column) const {
 }
 
 void BlockPrincipalPivoting::finish_by_active_set(const std::vector<Index>& columns) {
-#pragma omp parallel for schedule(dynamic, 4) if (columns.size() > 1 && workspaces_.size() > 1)
-  for (const Index j : columns) {
-    Workspace& work = workspaces_[static_cast<std::size_t>(omp_get_thread_num())];
+  parallel_for_each_index(static_cast<Index>(columns.size()), 4, [&](Index c) {
+    const Index j = columns[static_cast<std::size_t>(c)];
+    Workspace& work = this_threads_workspace();
     if (!active_set(j, work)) {
       work.still_infeasible.push_back(j);
     }
-  }
+  });
 }
 
 void BlockPrincipalPivoting::take_still_infeasible(std::vector<Index>& pending) {
@@ -450,7 +517,11 @@ void BlockPrincipalPivoting::keep_if_better_than_zero(Index column) {
   // An iterate stopped by the round limit, clipped, can be far from optimal on a
   // numerically singular G; x = 0 is always feasible, so never return worse than that.
   const auto x = result_.col(column);
-  const double objective = 0.5 * x.dot(gram_ * x) - product_.col(column).dot(x);
+  double quadratic = 0.0;  // xᵀ G x, summed here: a product expression would allocate
+  for (Index j = 0; j < k_; ++j) {
+    quadratic += x(j) * gram_.col(j).dot(x);
+  }
+  const double objective = 0.5 * quadratic - product_.col(column).dot(x);
   if (!(objective <= 0.0)) {
     result_.col(column).setZero();
   }
@@ -474,13 +545,12 @@ void BlockPrincipalPivoting::solve_round(std::vector<Index>& pending,
   }
   // Columns are independent: the rank's threads share the groups.
   const auto group_count = static_cast<Index>(groups.size());
-#pragma omp parallel for schedule(dynamic, 8) if (group_count > 1 && workspaces_.size() > 1)
-  for (Index g = 0; g < group_count; ++g) {
+  parallel_for_each_index(group_count, 8, [&](Index g) {
     const auto [first, last] = groups[static_cast<std::size_t>(g)];
     solve_group(IndexSpan(pending).subspan(static_cast<std::size_t>(first),
                                            static_cast<std::size_t>(last - first)),
-                workspaces_[static_cast<std::size_t>(omp_get_thread_num())]);
-  }
+                this_threads_workspace());
+  });
 }
 
 /// The active set's start: x = max(x, 0) of the warm start, F its positive entries, and G_FF's
@@ -579,7 +649,8 @@ bool BlockPrincipalPivoting::active_set(Index column, Workspace& work) {
     for (Index f = 0; f < p; ++f) {
       x_size = std::max(x_size, x[passive[static_cast<std::size_t>(f)]]);
     }
-    const double floor = -kRoundingTolerance * (product_size_(column) + gram_norm_ * x_size);
+    const double floor = -kRoundingTolerance *
+                         (product_size_[static_cast<std::size_t>(column)] + gram_norm_ * x_size);
     double* const gradient = work.gradient.data();
     gradient_at(gram_.data(), k_, b, passive, x, gradient);
     Index entering = -1;
@@ -739,7 +810,8 @@ void BlockPrincipalPivoting::collect_infeasible(Index column, Workspace& work) c
   const double solution_size = p > 0 ? solution.lpNorm<Eigen::Infinity>() : 0.0;
   const double solution_floor = -kRoundingTolerance * solution_size;
   const double gradient_floor =
-      -kRoundingTolerance * (product_size_(column) + gram_norm_ * solution_size);
+      -kRoundingTolerance *
+      (product_size_[static_cast<std::size_t>(column)] + gram_norm_ * solution_size);
   work.infeasible.clear();
   for (Index f = 0; f < p; ++f) {
     if (solution(f) < solution_floor) {
@@ -800,17 +872,30 @@ std::int64_t nnls_bpp_allocated_bytes(Index k, Index columns) {
 Matrix nnls_block_principal_pivoting(const Matrix& gram, const Eigen::Ref<const Matrix>& product,
                                      NnlsBppReport* report) {
   check_shapes(gram, product);
-  return BlockPrincipalPivoting(gram, product, nullptr).solve(report);
+  Matrix x(gram.rows(), product.cols());
+  BlockPrincipalPivoting(gram, product, x, false, solver_memory()).solve(report);
+  return x;
 }
 
 Matrix nnls_block_principal_pivoting(const Matrix& gram, const Eigen::Ref<const Matrix>& product,
                                      const Eigen::Ref<const Matrix>& warm_start,
                                      NnlsBppReport* report) {
+  Matrix x = warm_start;
+  nnls_block_principal_pivoting_in_place(gram, product, x, report);
+  return x;
+}
+
+// An Eigen::Ref is a view: passing it on by value copies a pointer, not the matrix.
+// NOLINTBEGIN(performance-unnecessary-value-param)
+void nnls_block_principal_pivoting_in_place(const Matrix& gram,
+                                            const Eigen::Ref<const Matrix>& product,
+                                            Eigen::Ref<Matrix> x, NnlsBppReport* report) {
   check_shapes(gram, product);
-  if (warm_start.rows() != product.rows() || warm_start.cols() != product.cols()) {
+  if (x.rows() != product.rows() || x.cols() != product.cols()) {
     throw std::invalid_argument("nnls_block_principal_pivoting: the warm start must be k×c");
   }
-  return BlockPrincipalPivoting(gram, product, &warm_start).solve(report);
+  BlockPrincipalPivoting(gram, product, x, true, solver_memory()).solve(report);
 }
+// NOLINTEND(performance-unnecessary-value-param)
 
 }  // namespace mpinmf

@@ -50,6 +50,13 @@ Matrix nnls_block_principal_pivoting(const Matrix& gram, const Eigen::Ref<const 
                                      const Eigen::Ref<const Matrix>& warm_start,
                                      NnlsBppReport* report = nullptr);
 
+/// The same in place: `x` holds the warm start on entry and the solution on return. What the
+/// solver holds besides X is kept from call to call on the calling thread, so that calls on
+/// the sizes of an earlier one (ANLS's, every iteration) allocate nothing.
+void nnls_block_principal_pivoting_in_place(const Matrix& gram,
+                                            const Eigen::Ref<const Matrix>& product,
+                                            Eigen::Ref<Matrix> x, NnlsBppReport* report = nullptr);
+
 /// The memory one call with k components and c columns allocates, the returned X included:
 /// for the up-front memory check.
 std::int64_t nnls_bpp_allocated_bytes(Index k, Index columns);

@@ -3,14 +3,18 @@
 #include <Eigen/Eigenvalues>
 #include <algorithm>
 
+#include "core/scratch.hpp"
 #include "core/vector_clones.hpp"
 #include "rules/column_blocks.hpp"
 #include "rules/hals.hpp"
 
 namespace mpinmf {
 
-double safe_step(const Matrix& gram, double l2) {
-  const Eigen::SelfAdjointEigenSolver<Matrix> eigen(gram, Eigen::EigenvaluesOnly);
+double safe_step(const Eigen::Ref<const Matrix>& gram, double l2) {
+  // The solver keeps its workspace from call to call (one per thread), so that the loop's
+  // steps do not allocate.
+  thread_local Eigen::SelfAdjointEigenSolver<Matrix> eigen;
+  eigen.compute(gram, Eigen::EigenvaluesOnly);
   const double lipschitz = eigen.eigenvalues().maxCoeff() + l2;
   // A zero Gram (a factor that is all zeros) leaves nothing to descend along.
   return lipschitz > 0.0 ? 1.0 / lipschitz : 0.0;
@@ -61,7 +65,8 @@ double squared_norm_of_projected_gradient(const Eigen::Ref<const ColumnsOf<Scala
                                           const Eigen::Ref<const ColumnsOf<Scalar>>& product,
                                           const Penalty& penalty) {
   const Index k = factor.rows();
-  ColumnsOf<Scalar> gradient_buffer(k, std::min(cache_block_columns(k), factor.cols()));
+  auto gradient_buffer = scratch_matrix<ColumnsOf<Scalar>, struct GradientBlock>(
+      k, std::min(cache_block_columns(k), factor.cols()));
   double squared_norm = 0.0;
   for_each_column_block(k, factor.cols(), [&](Index first, Index count) {
     const auto X = factor.middleCols(first, count);
@@ -83,7 +88,8 @@ void projected_gradient_step(Eigen::Ref<ColumnsOf<Scalar>> factor, const Columns
                              const Eigen::Ref<const ColumnsOf<Scalar>>& product,
                              const Penalty& penalty, double step) {
   const Index k = factor.rows();
-  ColumnsOf<Scalar> gradient_buffer(k, std::min(cache_block_columns(k), factor.cols()));
+  auto gradient_buffer = scratch_matrix<ColumnsOf<Scalar>, struct GradientBlock>(
+      k, std::min(cache_block_columns(k), factor.cols()));
   for_each_column_block(k, factor.cols(), [&](Index first, Index count) {
     auto X = factor.middleCols(first, count);
     auto gradient = gradient_buffer.leftCols(count);
@@ -117,7 +123,14 @@ void projected_gradient_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
 void ProjectedGradientRule::update(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
                                    const Eigen::Ref<const MatrixF>& product,
                                    const Penalty& penalty) const {
-  const double step = learning_rate_ ? *learning_rate_ : safe_step(gram.cast<double>(), penalty.l2);
+  double step = 0.0;
+  if (learning_rate_) {
+    step = *learning_rate_;
+  } else {
+    auto widened = scratch_matrix<Matrix, struct WidenedGram>(gram.rows(), gram.cols());
+    widened = gram.cast<double>();
+    step = safe_step(widened, penalty.l2);
+  }
   projected_gradient_step<float>(factor, gram, product, penalty, step);
 }
 // NOLINTEND(performance-unnecessary-value-param)

@@ -9,7 +9,7 @@ namespace mpinmf {
 
 /// 1 / (largest eigenvalue of G + l2): the inverse Lipschitz constant of the block's
 /// gradient, the step for which a projected gradient step never increases the objective.
-double safe_step(const Matrix& gram, double l2);
+double safe_step(const Eigen::Ref<const Matrix>& gram, double l2);
 
 /// ‖P(∇)‖² of ½‖Y − A X‖² + l1·ΣX + ½·l2·‖X‖² at X, whose gradient is (G + l2) X − B + l1.
 /// P keeps the gradient where X is off its bound (above HALS's floor) and its negative part

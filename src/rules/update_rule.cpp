@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <numeric>
+#include <span>
 #include <vector>
 
 #include "core/resources.hpp"
+#include "core/scratch.hpp"
 #include "core/thread_shares.hpp"
 #include "rules/column_blocks.hpp"
 #include "rules/projected_gradient.hpp"
@@ -15,8 +17,18 @@ namespace mpinmf {
 // NOLINTBEGIN(performance-unnecessary-value-param)
 void UpdateRule::update(Eigen::Ref<MatrixF> factor, const MatrixF& gram,
                         const Eigen::Ref<const MatrixF>& product, const Penalty& penalty) const {
-  Matrix widened = factor.cast<double>();
-  update(widened, gram.cast<double>(), product.cast<double>(), penalty);
+  auto widened = scratch_matrix<Matrix, struct WidenedFactor>(factor.rows(), factor.cols());
+  // A Gram as update() takes it: a Matrix, kept from call to call (k × k: same size, no
+  // allocation).
+  thread_local Matrix widened_gram;
+  auto widened_product =
+      scratch_matrix<Matrix, struct WidenedProduct>(product.rows(), product.cols());
+  // cppcheck-suppress redundantInitialization
+  widened = factor.cast<double>();
+  widened_gram = gram.cast<double>();
+  // cppcheck-suppress redundantInitialization
+  widened_product = product.cast<double>();
+  update(widened, widened_gram, widened_product, penalty);
   factor = widened.cast<float>();
 }
 
@@ -62,23 +74,26 @@ double UpdateRule::update_in_parts(Eigen::Ref<ColumnsOf<Scalar>> factor,
     update(block, gram, block_product, penalty);
     return projected_gradient_squared_norm(block, gram, block_product, penalty);
   };
-  std::vector<double> squared_norms;
+  // Its parts' norms, in memory kept from call to call (core/scratch.hpp).
+  std::span<double> squared_norms;
   if (parts() == Parts::thread_shares) {
-    squared_norms.resize(static_cast<std::size_t>(thread_shares(factor.cols())));
+    const Index shares = thread_shares(factor.cols());
+    squared_norms = {scratch_entries<double, struct PartNorms>(shares),
+                     static_cast<std::size_t>(shares)};
     for_each_thread_share(factor.cols(), [&](int share, IndexRange columns) {
       squared_norms[static_cast<std::size_t>(share)] = part(columns.begin, columns.size());
     });
   } else {
     const Index width = cache_block_columns(factor.rows());
     const Index blocks = (factor.cols() + width - 1) / width;
-    squared_norms.resize(static_cast<std::size_t>(blocks));
+    squared_norms = {scratch_entries<double, struct PartNorms>(blocks),
+                     static_cast<std::size_t>(blocks)};
     const OwnLoopsHaveTheCores cores;
-#pragma omp parallel for schedule(dynamic)
-    for (Index b = 0; b < blocks; ++b) {
+    parallel_for_each_index(blocks, 1, [&](Index b) {
       const Index first = b * width;
       squared_norms[static_cast<std::size_t>(b)] =
           part(first, std::min(width, factor.cols() - first));
-    }
+    });
   }
   return std::accumulate(squared_norms.begin(), squared_norms.end(), 0.0);
 }

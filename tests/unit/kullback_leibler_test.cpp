@@ -3,6 +3,7 @@
 #include "rules/kullback_leibler.hpp"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 namespace mpinmf {
 namespace {
@@ -38,6 +39,41 @@ TEST(KullbackLeibler, RowPassMatchesTheWholeMatrixFormulas) {
   const RowMatrix expected_numerator = ratio * p.H.transpose();
   EXPECT_LT((kl_w_numerator(p.V, p.W, p.H, delta) - expected_numerator).norm(),
             1e-12 * expected_numerator.norm());
+}
+
+TEST(KullbackLeibler, SparseAndThreadedPassesGiveTheDenseNumbers) {
+  KlProblem p(61, 300, 4, 3);
+  for (Index i = 0; i < p.V.rows(); ++i) {
+    for (Index j = 0; j < p.V.cols(); ++j) {
+      if ((i * 7 + j * 13) % 5 < 3) {
+        p.V(i, j) = 0.0;  // 60% zeros
+      }
+    }
+  }
+  const SparseRowMatrix sparse = p.V.sparseView();
+  const double delta = 1e-9;
+  omp_set_num_threads(1);
+  const KlRowPass reference = kl_h_pass(p.V, p.W, p.H, delta);
+  const RowMatrix reference_numerator = kl_w_numerator(p.V, p.W, p.H, delta);
+  for (const int threads : {1, 2, 3}) {
+    omp_set_num_threads(threads);
+    const KlRowPass dense = kl_h_pass(p.V, p.W, p.H, delta);
+    const KlRowPass from_sparse = kl_h_pass(sparse, p.W, p.H, delta);
+    for (const KlRowPass* pass : {&dense, &from_sparse}) {
+      EXPECT_LT((pass->ratio_product - reference.ratio_product).norm(),
+                1e-12 * reference.ratio_product.norm())
+          << threads << " threads";
+      EXPECT_NEAR(pass->divergence, reference.divergence, 1e-10 * reference.divergence);
+      EXPECT_NEAR(pass->residual_squared, reference.residual_squared,
+                  1e-10 * reference.residual_squared);
+    }
+    for (const RowMatrix& numerator :
+         {kl_w_numerator(p.V, p.W, p.H, delta), kl_w_numerator(sparse, p.W, p.H, delta)}) {
+      EXPECT_LT((numerator - reference_numerator).norm(), 1e-12 * reference_numerator.norm())
+          << threads << " threads";
+    }
+  }
+  omp_set_num_threads(1);
 }
 
 TEST(KullbackLeibler, UpdatesNeverIncreaseTheDivergence) {
