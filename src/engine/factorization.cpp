@@ -1,5 +1,6 @@
 #include "engine/factorization.hpp"
 
+#include <utility>
 #include <variant>
 
 #include "engine/kl_loop.hpp"
@@ -31,10 +32,14 @@ double LoadedMatrix::mean() const {
 }
 
 LoadedMatrix load_matrix(Communicator& comm, const io::InputPlan& plan) {
-  LoadedMatrix loaded{plan, io::read_input(comm, plan)};
+  return checked_matrix(comm, plan, io::read_input(comm, plan));
+}
+
+LoadedMatrix checked_matrix(Communicator& comm, const io::InputPlan& plan, io::LocalInput local) {
+  LoadedMatrix loaded{plan, std::move(local)};
   std::array<double, 2> totals = std::visit(
       [&](const auto& V) {
-        // Sparse rows are validated as they are read; dense ones here.
+        // Sparse rows are validated as they are assembled; dense ones here.
         if constexpr (!is_sparse_v<std::decay_t<decltype(V)>>) {
           io::require_nonnegative_finite(comm, V, loaded.local.rows.begin, plan.source);
         }
