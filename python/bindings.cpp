@@ -126,6 +126,29 @@ std::unique_ptr<mpinmf::DistributedMatrix> csr_matrix(std::uintptr_t comm, const
   return std::make_unique<mpinmf::DistributedMatrix>(communicator(comm), csr, held);
 }
 
+std::unique_ptr<mpinmf::DistributedMatrix> file_matrix(std::uintptr_t comm, const std::string& path,
+                                                       const std::string& dataset,
+                                                       const std::string& format, bool transpose,
+                                                       const std::string& precision) {
+  mpinmf::MatrixSource source;
+  source.path = path;
+  source.dataset = dataset;
+  source.format = mpinmf::parse_input_format(format);
+  source.transpose = transpose;
+  source.precision = precision_of(precision);
+  py::gil_scoped_release released;
+  return std::make_unique<mpinmf::DistributedMatrix>(communicator(comm), source);
+}
+
+py::tuple matrix_names(const mpinmf::DistributedMatrix& V) {
+  mpinmf::Names names;
+  {
+    py::gil_scoped_release released;
+    names = V.names();
+  }
+  return py::make_tuple(names.rows, names.columns);
+}
+
 mpinmf::RuleSettings rule_settings(const py::dict& options) {
   mpinmf::RuleSettings rule;
   rule.algorithm = mpinmf::parse_algorithm(options["solver"].cast<std::string>());
@@ -272,6 +295,47 @@ py::array_t<double> project_rows(const mpinmf::DistributedMatrix& V, const py::d
   return as_numpy(W);
 }
 
+/// The stop reason whose description (mpinmf::describe) is `text`.
+mpinmf::StopReason stop_reason(const std::string& text) {
+  for (const auto reason : {mpinmf::StopReason::max_iterations, mpinmf::StopReason::converged,
+                            mpinmf::StopReason::time_limit, mpinmf::StopReason::projected_gradient,
+                            mpinmf::StopReason::interrupted}) {
+    if (mpinmf::describe(reason) == text) {
+      return reason;
+    }
+  }
+  throw py::value_error("unknown stop reason '" + text + "'");
+}
+
+/// Writes a fit (this rank's W, H, the history's columns) as the program writes its result.
+void write_result(std::uintptr_t comm, const std::string& path, bool overwrite,
+                  const py::array_t<double, py::array::c_style>& W,
+                  const py::array_t<double, py::array::f_style>& H, const py::dict& history,
+                  const std::string& reason, double relative_error,
+                  const std::vector<std::pair<std::string, std::string>>& attributes,
+                  const mpinmf::Names& names) {
+  mpinmf::Factorization result;
+  result.factors.W = Eigen::Map<const mpinmf::RowMatrix>(W.data(), W.shape(0), W.shape(1));
+  result.factors.H = Eigen::Map<const mpinmf::Matrix>(H.data(), H.shape(0), H.shape(1));
+  const auto column = [&](const char* name) {
+    return history[name].cast<py::array_t<double, py::array::forcecast>>();
+  };
+  const auto iteration = column("iteration");
+  const auto seconds = column("seconds");
+  const auto error = column("relative_error");
+  const auto objective = column("objective");
+  const auto gradient = column("projected_gradient");
+  for (py::ssize_t i = 0; i < iteration.size(); ++i) {
+    result.result.history.push_back({static_cast<int>(iteration.at(i)), seconds.at(i), error.at(i),
+                                     objective.at(i), gradient.at(i)});
+  }
+  result.result.stop_reason = stop_reason(reason);
+  result.result.final_relative_error = relative_error;
+  const mpinmf::ResultFile file{path, overwrite, attributes, names};
+  py::gil_scoped_release released;
+  mpinmf::write_result(communicator(comm), result, file);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_mpinmf, module) {
@@ -316,6 +380,16 @@ PYBIND11_MODULE(_mpinmf, module) {
   module.def("csr_matrix", &csr_matrix, py::arg("comm"), py::arg("data"), py::arg("indices"),
              py::arg("indptr"), py::arg("rows"), py::arg("columns"), py::arg("precision"),
              py::arg("name"));
+  py::class_<mpinmf::Names>(module, "Names")
+      .def(py::init<std::vector<std::string>, std::vector<std::string>>())
+      .def_readonly("rows", &mpinmf::Names::rows)
+      .def_readonly("columns", &mpinmf::Names::columns);
+  module.def("file_matrix", &file_matrix, py::arg("comm"), py::arg("path"), py::arg("dataset"),
+             py::arg("format"), py::arg("transpose"), py::arg("precision"));
+  module.def("matrix_names", &matrix_names, py::arg("V"));
+  module.def("write_result", &write_result, py::arg("comm"), py::arg("path"), py::arg("overwrite"),
+             py::arg("W"), py::arg("H"), py::arg("history"), py::arg("stop_reason"),
+             py::arg("relative_error"), py::arg("attributes"), py::arg("names"));
   module.def("factorize", &factorize, py::arg("V"), py::arg("options"), py::arg("W"), py::arg("H"),
              py::arg("on_iteration"));
   module.def("project_rows", &project_rows, py::arg("V"), py::arg("options"), py::arg("H"));

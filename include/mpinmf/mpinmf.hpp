@@ -13,6 +13,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "mpinmf/error.hpp"
 #include "mpinmf/options.hpp"
@@ -88,6 +90,9 @@ class DistributedMatrix {
   [[nodiscard]] bool sparse() const;
   /// ‖V‖²_F, summed over the ranks.
   [[nodiscard]] double squared_norm() const;
+  /// The names of V's rows and columns where its file holds them (AnnData, 10x), on rank 0
+  /// (other ranks get empty lists); none for rows from memory. Collective.
+  [[nodiscard]] Names names() const;
 
   struct State;  // the engine's view: communicator, input plan and this rank's block
   [[nodiscard]] const State& state() const { return *state_; }
@@ -127,6 +132,21 @@ Factorization factorize(const DistributedMatrix& V, const FactorizeSettings& set
 /// `settings.rank` is ignored).
 Factorization factorize(const DistributedMatrix& V, const FactorizeSettings& settings,
                         Factors start);
+
+/// Where and how write_result writes.
+struct ResultFile {
+  std::string path;
+  bool overwrite = false;  // else an existing file is an error
+  /// Added to the file's own attributes (iterations, relative_error, objective, stop_reason,
+  /// ranks, version, layout).
+  std::vector<std::pair<std::string, std::string>> attributes;
+  Names names;  // rank 0's are written as /row_names and /col_names
+};
+
+/// Writes `result` as the program writes its output (/W, each rank its rows in rank order,
+/// /H, /history and the attributes), under a temporary name renamed once complete, so that
+/// the file appears whole or not at all. Collective over `comm`; errors are agreed.
+void write_result(MPI_Comm comm, const Factorization& result, const ResultFile& file);
 
 /// W for this rank's rows of V with H fixed: each row's non-negative least squares,
 /// ½‖V_i − W_i H‖² + `rule`'s penalties on W, solved exactly (block principal pivoting, as

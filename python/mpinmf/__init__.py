@@ -21,5 +21,6 @@ if _mpinmf.ensure_mpi():
 __version__ = _mpinmf.__version__
 
 from ._estimator import NMF  # noqa: E402
+from ._files import Result, fit_file, read  # noqa: E402
 
-__all__ = ["NMF", "__version__"]
+__all__ = ["NMF", "Result", "fit_file", "read", "__version__"]

@@ -275,6 +275,37 @@ class NMF(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         return np.asarray(W) @ self.components_
 
+    def save(self, path, W, *, row_names=None, overwrite=False):
+        """Write the fit as the program writes its result, for :func:`mpinmf.read` and the
+        program's readers (``--init-file``, ``mpinmf project``, scripts/plot).
+
+        Parameters
+        ----------
+        path : str
+            The HDF5 file to write: /W, /H, /history and attributes.
+        W : ndarray of shape (n_samples, n_components)
+            This rank's rows of W, as :meth:`fit_transform` returned them.
+        row_names : sequence of str, default=None
+            Names of X's rows (rank 0's are written); the columns' are
+            ``feature_names_in_`` where X had them.
+        overwrite : bool, default=False
+            Replace an existing file; otherwise that is an error.
+        """
+        check_is_fitted(self)
+        W = np.ascontiguousarray(W, dtype=np.float64)
+        if W.ndim != 2 or W.shape[1] != self.n_components_:
+            raise ValueError(f"W must have {self.n_components_} columns, got shape {W.shape}")
+        columns = list(getattr(self, "feature_names_in_", []))
+        names = _mpinmf.Names([str(name) for name in row_names or []], columns)
+        parameters = {name: repr(value) for name, value in self.get_params().items()
+                      if name != "comm"}
+        _mpinmf.write_result(
+            _comm.handle(self.comm), str(path), bool(overwrite), W,
+            np.asfortranarray(self.components_, dtype=np.float64), self.history_,
+            self.stop_reason_, self._relative_error, sorted(parameters.items()),
+            names,
+        )
+
     # -- helpers --------------------------------------------------------------------------
 
     def _custom_start(self, X, W, H, k):
@@ -315,10 +346,12 @@ class NMF(TransformerMixin, BaseEstimator):
         self.n_iter_ = int(result["iterations"])
         self.history_ = result["history"]
         self.stop_reason_ = result["stop_reason"]
+        self._norm = float(np.sqrt(V.squared_norm))
+        self._relative_error = float(result["relative_error"])  # ‖X − WH‖ / ‖X‖, exact
         if options["solver"] == "kl":
             self.reconstruction_err_ = float(np.sqrt(2.0 * self.history_["objective"][-1]))
         else:
-            self.reconstruction_err_ = float(result["relative_error"] * np.sqrt(V.squared_norm))
+            self.reconstruction_err_ = float(result["relative_error"] * self._norm)
 
 
 def _is_choice(value, choices):

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <numeric>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -7,6 +8,7 @@
 #include "core/resources.hpp"
 #include "engine/factorization.hpp"
 #include "engine/projection.hpp"
+#include "io/factor_file.hpp"
 #include "io/input.hpp"
 #include "io/memory_rows.hpp"
 #include "io/validate.hpp"
@@ -56,6 +58,7 @@ Index DistributedMatrix::first_row() const { return state_->V.local.rows.begin; 
 Index DistributedMatrix::local_rows() const { return state_->V.local.rows.size(); }
 bool DistributedMatrix::sparse() const { return state_->V.plan.sparse(); }
 double DistributedMatrix::squared_norm() const { return state_->V.squared_norm; }
+Names DistributedMatrix::names() const { return io::read_labels(state_->comm, state_->V.plan); }
 
 namespace {
 
@@ -120,6 +123,33 @@ Factorization factorize(const DistributedMatrix& V, const FactorizeSettings& set
   io::require_nonnegative_finite(comm, RowMatrix(start.H), 0, "init:/H");
   prepare(V, settings);
   return run(V, settings, std::move(start));
+}
+
+void write_result(MPI_Comm comm, const Factorization& result, const ResultFile& file) {
+  Communicator wrapped(comm);
+  const std::vector<std::int64_t> rows = wrapped.allgather(result.factors.W.rows());
+  const auto own = static_cast<std::ptrdiff_t>(wrapped.rank());
+  const Index first = std::accumulate(rows.begin(), rows.begin() + own, std::int64_t{0});
+  const Index total = std::accumulate(rows.begin(), rows.end(), std::int64_t{0});
+  io::check_output_path(wrapped, file.path, file.overwrite,
+                        "output exists; pass overwrite=True to replace it");
+  std::vector<io::Attribute> attributes = {
+      {"ranks", static_cast<std::int64_t>(wrapped.size())},
+      {"version", std::string(MPINMF_VERSION)},
+      {"layout", std::string(io::kFactorLayout)},
+  };
+  if (!result.result.history.empty()) {
+    const std::vector<io::Attribute> progress =
+        io::progress_attributes(result.result.history, result.result.final_relative_error,
+                                describe(result.result.stop_reason));
+    attributes.insert(attributes.end(), progress.begin(), progress.end());
+  }
+  for (const auto& [name, value] : file.attributes) {
+    attributes.push_back({name, value});
+  }
+  io::write_factor_file(wrapped, file.path, result.factors,
+                        {first, first + result.factors.W.rows()}, total, result.result.history,
+                        attributes, file.names);
 }
 
 RowMatrix project_rows(const DistributedMatrix& V, const Matrix& H, const RuleSettings& rule) {
