@@ -107,7 +107,7 @@ Factorization factorize(const DistributedMatrix& V, const FactorizeSettings& set
 
 Factorization factorize(const DistributedMatrix& V, const FactorizeSettings& settings,
                         Factors start) {
-  Communicator& comm = lent(V);
+  const Communicator& comm = V.state().comm;
   comm.run_agreed([&] {
     const Index k = start.W.cols();
     if (k < 1 || start.W.rows() != V.local_rows() || start.H.rows() != k ||
