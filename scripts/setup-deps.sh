@@ -12,6 +12,8 @@ packages=(
   nlohmann-json3-dev   # the summary's JSON (engine/report.cpp)
   libgtest-dev
   python3-numpy python3-h5py python3-matplotlib   # python3-matplotlib: scripts/plot/
+  pybind11-dev python3-pybind11 python3-scipy python3-mpi4py   # the Python module (python/)
+  python3-sklearn python3-anndata python3-pandas python3-pytest   # and its tests
   clang-format clang-tidy cppcheck
   clang libclang-rt-14-dev   # scripts/fuzz.sh: clang and its libFuzzer runtime
   slurmctld slurmd slurm-client munge   # scripts/slurm-local/: a one-node Slurm for the slurm/ tests

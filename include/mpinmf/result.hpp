@@ -10,6 +10,12 @@
 
 namespace mpinmf {
 
+/// Names of V's rows and columns (W's rows, H's columns), where the input has them.
+struct Names {
+  std::vector<std::string> rows;
+  std::vector<std::string> columns;
+};
+
 /// This rank's rows of W and all of H.
 struct Factors {
   RowMatrix W;  // m_p × k

@@ -87,19 +87,7 @@ std::vector<io::Attribute> provenance_attributes(const RunOptions& options,
       {"dataset", options.dataset},
       {"version", std::string(MPINMF_VERSION)},
       {"command_line", options.command_line},
-      {"layout", std::string("C order: /W is rows x k and /H is k x columns as h5py reads them; "
-                             "column-major readers (R, Julia) see their transposes")},
-  };
-}
-
-/// Where the loop stands, after `history`'s last entry.
-std::vector<io::Attribute> progress_attributes(const std::vector<HistoryEntry>& history,
-                                               double relative_error, const std::string& status) {
-  return {
-      {"iterations", static_cast<std::int64_t>(history.back().iteration)},
-      {"relative_error", relative_error},
-      {"objective", history.back().objective},
-      {"stop_reason", status},
+      {"layout", std::string(io::kFactorLayout)},
   };
 }
 
@@ -289,9 +277,10 @@ LoopOutcome iterate(const LoadedRun& run, RunStart& start, std::ostream& out) {
       const double begin = MPI_Wtime();
       io::write_checkpoint(
           comm, run.checkpoint, state, run.V.local.rows, run.V.plan.rows, snapshot, run.identity,
-          concatenated(provenance_attributes(options, comm),
-                       progress_attributes(snapshot.history, snapshot.history.back().relative_error,
-                                           "checkpoint")));
+          concatenated(
+              provenance_attributes(options, comm),
+              io::progress_attributes(snapshot.history, snapshot.history.back().relative_error,
+                                      "checkpoint")));
       return MPI_Wtime() - begin;
     });
     progress.checkpoint_written(snapshot.history.back().iteration, run.checkpoint, seconds);
@@ -319,8 +308,8 @@ void write_result(const LoadedRun& run, Factors& factors, const EngineResult& re
     io::write_factor_file(
         comm, options.output, factors, run.V.local.rows, run.V.plan.rows, result.history,
         concatenated(run.identity.exact, provenance_attributes(options, comm),
-                     progress_attributes(result.history, result.final_relative_error,
-                                         describe(result.stop_reason))),
+                     io::progress_attributes(result.history, result.final_relative_error,
+                                             describe(result.stop_reason))),
         {.labels = io::read_labels(comm, run.V.plan)});
   });
 }

@@ -1,6 +1,7 @@
 #include "engine/factorization.hpp"
 
 #include <sstream>
+#include <utility>
 #include <variant>
 
 #include "engine/kl_loop.hpp"
@@ -44,11 +45,15 @@ double LoadedMatrix::mean() const {
 }
 
 LoadedMatrix load_matrix(Communicator& comm, const io::InputPlan& plan) {
-  LoadedMatrix loaded{plan, io::read_input(comm, plan)};
+  return checked_matrix(comm, plan, io::read_input(comm, plan));
+}
+
+LoadedMatrix checked_matrix(Communicator& comm, const io::InputPlan& plan, io::LocalInput local) {
+  LoadedMatrix loaded{plan, std::move(local)};
   double largest = 0.0;
   std::array<double, 2> totals = std::visit(
       [&](const auto& V) {
-        // Sparse rows are validated as they are read; dense ones here.
+        // Sparse rows are validated as they are assembled; dense ones here.
         if constexpr (!is_sparse_v<std::decay_t<decltype(V)>>) {
           io::require_nonnegative_finite(comm, V, loaded.local.rows.begin, plan.source);
         }

@@ -29,6 +29,11 @@ struct LoadedMatrix {
 /// name the file.
 LoadedMatrix load_matrix(Communicator& comm, const io::InputPlan& plan);
 
+/// `local`, this rank's rows of `plan`'s matrix however they were obtained (a file, or the
+/// caller's memory), checked and summed as `load_matrix` does: dense rows finite and
+/// non-negative (sparse ones are checked as they are assembled), V not all zero. Collective.
+LoadedMatrix checked_matrix(Communicator& comm, const io::InputPlan& plan, io::LocalInput local);
+
 /// The start `init` names ("random", "nndsvd", "nndsvda" or "nndsvdar") for k = `rank`, drawn
 /// from `seed`: the same factors whatever the number of ranks. Collective.
 Factors starting_factors(Communicator& comm, const LoadedMatrix& V, Index rank,

@@ -47,6 +47,16 @@ void write_contents(hid_t file, const Communicator& comm, const std::string& pat
 
 }  // namespace
 
+std::vector<Attribute> progress_attributes(const std::vector<HistoryEntry>& history,
+                                           double relative_error, const std::string& status) {
+  return {
+      {"iterations", static_cast<std::int64_t>(history.back().iteration)},
+      {"relative_error", relative_error},
+      {"objective", history.back().objective},
+      {"stop_reason", status},
+  };
+}
+
 void write_factor_file(Communicator& comm, const std::string& path, const Factors& factors,
                        IndexRange rows, Index total_rows, const std::vector<HistoryEntry>& history,
                        const std::vector<Attribute>& attributes, const OutputFinish& finish) {

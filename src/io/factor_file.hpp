@@ -17,6 +17,16 @@ namespace mpinmf::io {
 inline constexpr const char* kHistoryColumns =
     "iteration,seconds,relative_error,objective,projected_gradient";
 
+/// The `layout` attribute of a result file: how readers see the datasets.
+inline constexpr const char* kFactorLayout =
+    "C order: /W is rows x k and /H is k x columns as h5py reads them; column-major readers "
+    "(R, Julia) see their transposes";
+
+/// Where the loop stands after `history`'s last entry: the attributes iterations,
+/// relative_error, objective and stop_reason (`status`).
+std::vector<Attribute> progress_attributes(const std::vector<HistoryEntry>& history,
+                                           double relative_error, const std::string& status);
+
 /// Writes the factors, with W's rows split as `rows` over the ranks (m rows in all). A
 /// factor with no columns and an empty history are left out. Collective; errors are
 /// agreed and leave no file behind. `finish.labels` name V's rows (W's rows) and columns

@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "mpinmf/result.hpp"
 #include "mpinmf/types.hpp"
 #include "parallel/comm.hpp"
 
@@ -27,10 +28,7 @@ struct Attribute {
 
 /// Names of a matrix's rows and columns, written as /row_names and /col_names when known.
 /// Only rank 0's are used.
-struct Labels {
-  std::vector<std::string> rows;
-  std::vector<std::string> columns;
-};
+using Labels = Names;
 
 /// Refuses, on every rank, an output that is a directory, exists (unless `overwrite`; the
 /// message then says `if_exists`) or whose folder is missing, and declares it an output

@@ -8,8 +8,8 @@
 #include <limits>
 #include <string>
 
-#include "commands/project.hpp"
 #include "engine/normalize.hpp"
+#include "engine/projection.hpp"
 #include "mpinmf/error.hpp"
 #include "parallel/comm.hpp"
 #include "rules/multiplicative.hpp"
