@@ -80,7 +80,7 @@ std::string man_page(const std::string& usage, const std::deque<HelpSection>& se
   std::ranges::replace(page_name, ' ', '-');
   std::string upper = page_name;
   std::ranges::transform(upper, upper.begin(), [](unsigned char c) { return std::toupper(c); });
-  std::string page = ".TH " + upper + " 1 \"\" \"mpinmf " + version + "\" \"User Commands\"\n";
+  std::string page = ".TH " + upper + R"( 1 "" "mpinmf )" + version + R"(" "User Commands")" + "\n";
   page += ".SH NAME\n" + roff(page_name) + " \\- " + roff(summary_of(usage)) + "\n";
   const std::size_t body = usage.find('\n');
   page += ".SH DESCRIPTION\n.nf\n" + roff(usage.substr(body + 1)) + "\n.fi\n.SH OPTIONS\n";
@@ -89,7 +89,7 @@ std::string man_page(const std::string& usage, const std::deque<HelpSection>& se
     for (const auto& option : section.options.options()) {
       std::string names = "\\fB" + roff("--" + option->long_name()) + "\\fR";
       if (const std::string name = short_name(*option); !name.empty()) {
-        names = "\\fB" + roff(name) + "\\fR, " + names;
+        names.insert(0, R"(\fB)" + roff(name) + R"(\fR, )");
       }
       const auto [placeholder, default_value] = parameter_of(*option);
       if (takes_value(*option)) {

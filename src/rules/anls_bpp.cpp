@@ -21,7 +21,7 @@ void anls_bpp_update(Eigen::Ref<Matrix> factor, const Matrix& gram,
   penalized_gram.diagonal().array() += penalty.l2;
   auto shifted_product =
       scratch_matrix<Matrix, struct ShiftedProduct>(product.rows(), product.cols());
-  shifted_product = product.array() - penalty.l1;
+  shifted_product.array() = product.array() - penalty.l1;
   nnls_block_principal_pivoting_in_place(penalized_gram, shifted_product, factor);
 }
 

@@ -128,7 +128,7 @@ void ProjectedGradientRule::update(Eigen::Ref<MatrixF> factor, const MatrixF& gr
     step = *learning_rate_;
   } else {
     auto widened = scratch_matrix<Matrix, struct WidenedGram>(gram.rows(), gram.cols());
-    widened = gram.cast<double>();
+    widened.noalias() = gram.cast<double>();
     step = safe_step(widened, penalty.l2);
   }
   projected_gradient_step<float>(factor, gram, product, penalty, step);
